@@ -1,0 +1,212 @@
+// Response heads and trailer sections, fed in pieces of any size.
+//
+// Bytes are copied into the head buffer as they arrive (the transport's
+// window is reused for the next record, so the head must live somewhere) and
+// each line is checked when its CRLF arrives. Field names and values are then
+// exposed as views into that buffer: no further copies. RFC 9112 §2–§5.
+import {
+  ERR_HTTP_PARSE, ERR_HTTP_LIMIT,
+  PARSE_BARE_CR, PARSE_BARE_LF, PARSE_NUL_BYTE, PARSE_BAD_VERSION, PARSE_BAD_STATUS_CODE, PARSE_BAD_STATUS_LINE,
+  PARSE_BAD_HEADER_NAME, PARSE_SPACE_BEFORE_COLON, PARSE_BAD_HEADER_VALUE, PARSE_OBS_FOLD_FIRST, PARSE_BAD_TRAILER,
+  LIMIT_STATUS_LINE_BYTES, LIMIT_HEADER_BYTES, LIMIT_HEADER_LINE_BYTES, LIMIT_HEADER_COUNT, LIMIT_TRAILER_BYTES,
+} from "../generated/spec";
+import { fail, failed } from "../core/error";
+import { limit } from "../core/limits";
+import { CR, LF, isToken, isWhitespace, isFieldValueByte, isDigit, trimWhitespace, trimmedLen } from "./chars";
+
+/** Bytes per entry of the field index: name ptr, name len, value ptr, value len. */
+export const FIELD_ENTRY_BYTES: u32 = 16;
+
+// Buffers, carved at mh_init.
+let buf: usize = 0;
+let bufCap: u32 = 0;
+let index: usize = 0;
+
+// The section being parsed.
+let sectionCap: u32 = 0;        // byte limit of this section (head or trailers)
+let sectionLimitId: u32 = 0;    // the limit reported when sectionCap is exceeded
+let inTrailers = false;
+let expectStatusLine = false;
+let len: u32 = 0;               // bytes held in buf
+let lineStart: u32 = 0;
+let sawCR = false;
+let foldable = false;           // a field line precedes: an obs-fold may continue it
+
+export let complete = false;
+export let fieldCount: u32 = 0;
+export let status: u32 = 0;
+export let versionMinor: u32 = 0;
+export let reasonPtr: usize = 0;
+export let reasonLen: u32 = 0;
+
+export function headInit(buffer: usize, capacity: u32, fieldIndex: usize): void {
+  buf = buffer;
+  bufCap = capacity;
+  index = fieldIndex;
+}
+
+/** Starts a new response head, or (trailers=true) a chunked trailer section. */
+export function headStart(trailers: bool): void {
+  inTrailers = trailers;
+  expectStatusLine = !trailers;
+  const limitId = trailers ? LIMIT_TRAILER_BYTES : LIMIT_HEADER_BYTES;
+  sectionCap = min(limit(limitId), bufCap);
+  sectionLimitId = limitId;
+  len = 0;
+  lineStart = 0;
+  sawCR = false;
+  foldable = false;
+  complete = false;
+  fieldCount = 0;
+}
+
+/** True once any byte of the section arrived (to tell "closed idle" from "truncated"). */
+export function headStarted(): bool {
+  return len > 0;
+}
+
+/** Consumes up to n bytes at p; stops after the blank line that ends the section. */
+export function headFeed(p: usize, n: u32): u32 {
+  for (let i: u32 = 0; i < n; i++) {
+    const c = load<u8>(p + i);
+    if (len >= sectionCap) return limitError(sectionLimitId, i);
+    store<u8>(buf + len, c);
+    len++;
+    if (sawCR) {
+      if (c != LF) return parseError(PARSE_BARE_CR, i);
+      sawCR = false;
+      endLine();
+      if (failed()) return i;
+      if (complete) return i + 1;
+      continue;
+    }
+    if (c == CR) {
+      sawCR = true;
+    } else if (c == LF) {
+      return parseError(PARSE_BARE_LF, i);
+    } else if (c == 0) {
+      return parseError(PARSE_NUL_BYTE, i);
+    } else if (len - lineStart > lineLimit()) {
+      return limitError(expectStatusLine ? LIMIT_STATUS_LINE_BYTES : LIMIT_HEADER_LINE_BYTES, i);
+    }
+  }
+  return n;
+}
+
+function lineLimit(): u32 {
+  return expectStatusLine ? limit(LIMIT_STATUS_LINE_BYTES) : limit(LIMIT_HEADER_LINE_BYTES);
+}
+
+function parseError(detail: u32, consumed: u32): u32 {
+  fail(ERR_HTTP_PARSE, inTrailers && detail != PARSE_BARE_CR && detail != PARSE_BARE_LF ? PARSE_BAD_TRAILER : detail);
+  return consumed;
+}
+
+function limitError(limitId: u32, consumed: u32): u32 {
+  fail(ERR_HTTP_LIMIT, limitId);
+  return consumed;
+}
+
+/** A CRLF arrived: the line is [lineStart, len - 2). */
+function endLine(): void {
+  const start = buf + lineStart;
+  const lineLen = len - 2 - lineStart;
+  lineStart = len;
+  if (expectStatusLine) {
+    expectStatusLine = false;
+    statusLine(start, lineLen);
+  } else if (lineLen == 0) {
+    complete = true;
+  } else if (isWhitespace(load<u8>(start))) {
+    obsFold(start, lineLen);
+  } else {
+    fieldLine(start, lineLen);
+  }
+}
+
+// status-line = HTTP-version SP status-code SP [ reason-phrase ]
+function statusLine(p: usize, n: u32): void {
+  if (!startsWithHttpSlash(p, n)) { fail(ERR_HTTP_PARSE, PARSE_BAD_STATUS_LINE); return; }
+  // "HTTP/1." DIGIT: other majors are not HTTP/1.x; a 1.x minor above 1 is treated as 1.1.
+  if (n < 9 || load<u8>(p + 5) != 49 || load<u8>(p + 6) != 46 || !isDigit(load<u8>(p + 7)) || load<u8>(p + 8) != 32) {
+    fail(ERR_HTTP_PARSE, PARSE_BAD_VERSION);
+    return;
+  }
+  versionMinor = load<u8>(p + 7) - 48;
+  let code: u32 = 0;
+  for (let i: u32 = 9; i < 12; i++) {
+    const c: u32 = i < n ? load<u8>(p + i) : 0;
+    if (!isDigit(c)) { fail(ERR_HTTP_PARSE, PARSE_BAD_STATUS_CODE); return; }
+    code = code * 10 + (c - 48);
+  }
+  // RFC 9110 §15: status codes are 100..599; anything else is not HTTP.
+  // After the code comes SP (a missing SP before an empty reason is tolerated).
+  if (code < 100 || code > 599 || (n > 12 && load<u8>(p + 12) != 32)) { fail(ERR_HTTP_PARSE, PARSE_BAD_STATUS_CODE); return; }
+  status = code;
+  reasonPtr = p + 13;
+  reasonLen = n > 13 ? n - 13 : 0;
+  for (let i: u32 = 0; i < reasonLen; i++) {
+    if (!isFieldValueByte(load<u8>(reasonPtr + i))) { fail(ERR_HTTP_PARSE, PARSE_BAD_STATUS_LINE); return; }
+  }
+}
+
+function startsWithHttpSlash(p: usize, n: u32): bool {
+  return n >= 5 && load<u8>(p) == 72 && load<u8>(p + 1) == 84 && load<u8>(p + 2) == 84
+    && load<u8>(p + 3) == 80 && load<u8>(p + 4) == 47;
+}
+
+// field-line = field-name ":" OWS field-value OWS
+function fieldLine(p: usize, n: u32): void {
+  let nameLen: u32 = 0;
+  while (nameLen < n && isToken(load<u8>(p + nameLen))) nameLen++;
+  if (nameLen == n || nameLen == 0) { parseError(PARSE_BAD_HEADER_NAME, 0); return; }
+  const sep = load<u8>(p + nameLen);
+  if (sep != 58 /* : */) {
+    parseError(isWhitespace(sep) ? PARSE_SPACE_BEFORE_COLON : PARSE_BAD_HEADER_NAME, 0);
+    return;
+  }
+  const valueStart = p + nameLen + 1;
+  const off = trimWhitespace(valueStart, n - nameLen - 1);
+  if (!checkValue(valueStart + off, trimmedLen)) return;
+  if (fieldCount >= limit(LIMIT_HEADER_COUNT)) { limitError(LIMIT_HEADER_COUNT, 0); return; }
+  const entry = index + fieldCount * FIELD_ENTRY_BYTES;
+  store<u32>(entry, <u32>p);
+  store<u32>(entry, nameLen, 4);
+  store<u32>(entry, <u32>(valueStart + off), 8);
+  store<u32>(entry, trimmedLen, 12);
+  fieldCount++;
+  foldable = true;
+}
+
+// RFC 9112 §5.2: a user agent MUST replace each obs-fold in a response with
+// SP before interpreting the value. The previous value, the CRLF and this
+// line are contiguous in buf, so the fold is overwritten in place.
+function obsFold(p: usize, n: u32): void {
+  if (!foldable) { parseError(PARSE_OBS_FOLD_FIRST, 0); return; }
+  const off = trimWhitespace(p, n);
+  const entry = index + (fieldCount - 1) * FIELD_ENTRY_BYTES;
+  const valuePtr = <usize>load<u32>(entry, 8);
+  if (!checkValue(p + off, trimmedLen)) return;
+  if (trimmedLen == 0) return; // a fold of nothing adds nothing
+  const oldLen = load<u32>(entry, 12);
+  if (oldLen == 0) {
+    store<u32>(entry, <u32>(p + off), 8);
+    store<u32>(entry, trimmedLen, 12);
+    return;
+  }
+  const oldEnd = valuePtr + oldLen;
+  memory.fill(oldEnd, 32, p + off - oldEnd);
+  store<u32>(entry, <u32>(p + off + trimmedLen - valuePtr), 12);
+}
+
+function checkValue(p: usize, n: u32): bool {
+  for (let i: u32 = 0; i < n; i++) {
+    if (!isFieldValueByte(load<u8>(p + i))) { parseError(PARSE_BAD_HEADER_VALUE, 0); return false; }
+  }
+  return true;
+}
+
+export function fieldNamePtr(i: u32): usize { return <usize>load<u32>(index + i * FIELD_ENTRY_BYTES); }
+export function fieldNameLen(i: u32): u32 { return load<u32>(index + i * FIELD_ENTRY_BYTES, 4); }
+export function fieldValuePtr(i: u32): usize { return <usize>load<u32>(index + i * FIELD_ENTRY_BYTES, 8); }
+export function fieldValueLen(i: u32): u32 { return load<u32>(index + i * FIELD_ENTRY_BYTES, 12); }

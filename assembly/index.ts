@@ -1,0 +1,178 @@
+// The core's ABI: every export of microhttps.wasm is here, and only numbers
+// cross it. docs/abi.md is the contract; spec/abi.json holds the constants.
+import {
+  ABI_VERSION, XFER_BYTES, STACK_BYTES, ARENA_BYTES, ERR_CONFIG, ERR_STATE,
+  LIMIT_HEADER_BYTES, LIMIT_HEADER_COUNT, LIMIT_REQUEST_HEAD_BYTES, LIMIT_IO_BUFFER_BYTES, LIMIT_TRUST_STORE_BYTES,
+  MEM_STACK_SIZE, MEM_STACK_PEAK, MEM_STATIC_DATA, MEM_ARENA_SIZE, MEM_ARENA_USED, MEM_IO_BUFFER,
+  MEM_HEAD_BUFFER, MEM_REQUEST_HEAD, MEM_TRUST_STORE, MEM_TLS_STATE, MEM_XFER_WINDOW, MEM_HEAP_BASE,
+  OPEN_TLS, TX_SENDREC, TX_RECVREC,
+} from "./generated/spec";
+// Brings in the abort handler the build names with --use abort=...
+import "./core/abort";
+import { errorCode, errorDetail, fail, clearError } from "./core/error";
+import { limit, setLimit, resetLimits, freezeLimits, limitsFrozen } from "./core/limits";
+import { carve, arenaUsed } from "./core/arena";
+import {
+  tx_open, tx_ack, tx_close, tx_version, tx_suite, store_init, store_add, store_used, store_count, store_detail,
+  mem_stack_paint, mem_stack_peak, mem_tls_state,
+} from "./core/tls";
+import {
+  step, sendPtr, sendLen, recvPtr, recvCap, connectionReset, beginRequest, abandonRequest, finishRequestHead,
+  requestBuilding, markPeerEof, writeBody, endBodyRequested,
+} from "./core/connection";
+import { initChars } from "./http/chars";
+import {
+  headInit, FIELD_ENTRY_BYTES, status, versionMinor, reasonPtr, reasonLen, fieldCount,
+  fieldNamePtr, fieldNameLen, fieldValuePtr, fieldValueLen,
+} from "./http/headParser";
+import { persistent } from "./http/framing";
+import { bodyPtr, bodyLen } from "./http/responseParser";
+import { writerInit, requestStart, requestHeader, requestEnd, writerDetail } from "./http/requestWriter";
+
+// Buffers carved by mh_init.
+let xfer: usize = 0;
+let ioBuffer: usize = 0;
+let opened = false;
+/** Detail of the last synchronous call that returned an error code. */
+let callDetail: u32 = 0;
+
+resetLimits();
+
+export function mh_abi_version(): u32 { return ABI_VERSION; }
+
+// ---- setup -------------------------------------------------------------
+
+export function mh_limit_set(id: u32, value: u32): u32 { return setLimit(id, value); }
+export function mh_limit_get(id: u32): u32 { return limit(id); }
+
+/** Carves every buffer from the arena for the configured limits. Once. */
+export function mh_init(): u32 {
+  if (limitsFrozen()) return ERR_STATE;
+  mem_stack_paint();
+  initChars();
+  xfer = carve(XFER_BYTES);
+  const head = carve(limit(LIMIT_HEADER_BYTES));
+  const index = carve(limit(LIMIT_HEADER_COUNT) * FIELD_ENTRY_BYTES);
+  const request = carve(limit(LIMIT_REQUEST_HEAD_BYTES));
+  ioBuffer = carve(limit(LIMIT_IO_BUFFER_BYTES));
+  const trust = carve(limit(LIMIT_TRUST_STORE_BYTES));
+  if (!xfer || !head || !index || !request || !ioBuffer || (!trust && limit(LIMIT_TRUST_STORE_BYTES) != 0)) return ERR_CONFIG;
+  headInit(head, limit(LIMIT_HEADER_BYTES), index);
+  writerInit(request, limit(LIMIT_REQUEST_HEAD_BYTES));
+  store_init(trust, limit(LIMIT_TRUST_STORE_BYTES));
+  freezeLimits();
+  return 0;
+}
+
+export function mh_xfer_ptr(): usize { return xfer; }
+export function mh_xfer_cap(): u32 { return XFER_BYTES; }
+
+/** Adds the DER certificate in the transfer window as a trust anchor. */
+export function mh_anchor_add(len: u32): u32 {
+  if (!limitsFrozen() || opened || len > XFER_BYTES) return ERR_STATE;
+  const code = store_add(xfer, len);
+  callDetail = store_detail();
+  return code;
+}
+
+export function mh_anchor_count(): u32 { return store_count(); }
+
+/** Starts a connection: TLS when flags has OPEN_TLS, to the server name in the transfer window. */
+export function mh_open(flags: u32, nameLen: u32): u32 {
+  if (!limitsFrozen() || nameLen > XFER_BYTES) return ERR_STATE;
+  clearError();
+  connectionReset();
+  opened = true;
+  const code = tx_open(flags, ioBuffer, limit(LIMIT_IO_BUFFER_BYTES), xfer, nameLen);
+  if (code != 0 && (flags & OPEN_TLS)) fail(code, 0);
+  return code;
+}
+
+/** Begins an orderly close (TLS close_notify): keep stepping to send it. */
+export function mh_close(): void { tx_close(); }
+
+// ---- the loop ----------------------------------------------------------
+
+export function mh_step(): u32 { return step(); }
+export function mh_send_ptr(): usize { return sendPtr; }
+export function mh_send_len(): u32 { return sendLen; }
+export function mh_send_ack(n: u32): void { tx_ack(TX_SENDREC, min(n, sendLen)); }
+export function mh_recv_ptr(): usize { return recvPtr; }
+export function mh_recv_cap(): u32 { return recvCap; }
+export function mh_recv_commit(n: u32): void { tx_ack(TX_RECVREC, min(n, recvCap)); }
+export function mh_recv_eof(): void { markPeerEof(); }
+
+// ---- requests ----------------------------------------------------------
+
+/** Transfer window: method, then target, then host, back to back. */
+export function mh_request_start(methodLen: u32, targetLen: u32, hostLen: u32): u32 {
+  if (<u64>methodLen + targetLen + hostLen > XFER_BYTES) return ERR_CONFIG;
+  const code = beginRequest();
+  if (code != 0) return code;
+  return checkCall(requestStart(xfer, methodLen, xfer + methodLen, targetLen, xfer + methodLen + targetLen, hostLen));
+}
+
+/** Transfer window: name, then value. */
+export function mh_request_header(nameLen: u32, valueLen: u32): u32 {
+  if (!requestBuilding()) return ERR_STATE;
+  if (<u64>nameLen + valueLen > XFER_BYTES) return ERR_CONFIG;
+  return checkCall(requestHeader(xfer, nameLen, xfer + nameLen, valueLen));
+}
+
+export function mh_request_end(bodyKind: u32, lengthLow: u32, lengthHigh: u32): u32 {
+  if (!requestBuilding()) return ERR_STATE;
+  const code = checkCall(requestEnd(bodyKind, (<u64>lengthHigh << 32) | lengthLow));
+  if (code == 0) finishRequestHead();
+  return code;
+}
+
+/** Offers n body bytes from the transfer window; returns how many were taken (-1: error). */
+export function mh_body_write(n: u32): i32 { return writeBody(xfer, min(n, XFER_BYTES)); }
+export function mh_body_end(): u32 { return endBodyRequested(); }
+
+function checkCall(code: u32): u32 {
+  if (code != 0) {
+    callDetail = writerDetail;
+    abandonRequest();
+  }
+  return code;
+}
+
+// ---- the response ------------------------------------------------------
+
+export function mh_status(): u32 { return status; }
+export function mh_version_minor(): u32 { return versionMinor; }
+export function mh_reason_ptr(): usize { return reasonPtr; }
+export function mh_reason_len(): u32 { return reasonLen; }
+export function mh_header_count(): u32 { return fieldCount; }
+export function mh_header_name_ptr(i: u32): usize { return i < fieldCount ? fieldNamePtr(i) : 0; }
+export function mh_header_name_len(i: u32): u32 { return i < fieldCount ? fieldNameLen(i) : 0; }
+export function mh_header_value_ptr(i: u32): usize { return i < fieldCount ? fieldValuePtr(i) : 0; }
+export function mh_header_value_len(i: u32): u32 { return i < fieldCount ? fieldValueLen(i) : 0; }
+export function mh_body_ptr(): usize { return bodyPtr; }
+export function mh_body_len(): u32 { return bodyLen; }
+export function mh_keep_alive(): u32 { return persistent ? 1 : 0; }
+
+// ---- errors, TLS facts, memory ----------------------------------------
+
+export function mh_error_code(): u32 { return errorCode; }
+export function mh_error_detail(): u32 { return errorDetail; }
+export function mh_call_detail(): u32 { return callDetail; }
+export function mh_tls_version(): u32 { return tx_version(); }
+export function mh_tls_suite(): u32 { return tx_suite(); }
+
+export function mh_mem(kind: u32): u32 {
+  if (kind == MEM_STACK_SIZE) return STACK_BYTES;
+  if (kind == MEM_STACK_PEAK) return mem_stack_peak();
+  if (kind == MEM_STATIC_DATA) return <u32>__heap_base - STACK_BYTES - ARENA_BYTES;
+  if (kind == MEM_ARENA_SIZE) return ARENA_BYTES;
+  if (kind == MEM_ARENA_USED) return arenaUsed();
+  if (kind == MEM_IO_BUFFER) return limit(LIMIT_IO_BUFFER_BYTES);
+  if (kind == MEM_HEAD_BUFFER) return limit(LIMIT_HEADER_BYTES) + limit(LIMIT_HEADER_COUNT) * FIELD_ENTRY_BYTES;
+  if (kind == MEM_REQUEST_HEAD) return limit(LIMIT_REQUEST_HEAD_BYTES);
+  if (kind == MEM_TRUST_STORE) return store_used();
+  if (kind == MEM_TLS_STATE) return mem_tls_state();
+  if (kind == MEM_XFER_WINDOW) return XFER_BYTES;
+  if (kind == MEM_HEAP_BASE) return <u32>__heap_base;
+  return 0;
+}

@@ -1,0 +1,119 @@
+// Loads microhttps.wasm once and gives each connection its own instance:
+// instances are cheap, isolate faults, and keep memory per connection fixed.
+// The core's only imports are WASI's random_get and clock_time_get, written
+// here directly (node:wasi would also do, but wants a module that owns _start).
+import { readFileSync } from 'node:fs';
+import { randomFillSync } from 'node:crypto';
+import { ABI_VERSION, Mem } from './generated/spec.js';
+
+const wasmUrl = new URL('../build/microhttps.wasm', import.meta.url);
+let compiled: WebAssembly.Module | undefined;
+
+function module(): WebAssembly.Module {
+  compiled ??= new WebAssembly.Module(readFileSync(wasmUrl));
+  return compiled;
+}
+
+/** The exports of microhttps.wasm (docs/abi.md). */
+export interface CoreExports {
+  memory: WebAssembly.Memory;
+  mh_abi_version(): number;
+  mh_limit_set(id: number, value: number): number;
+  mh_limit_get(id: number): number;
+  mh_init(): number;
+  mh_xfer_ptr(): number;
+  mh_xfer_cap(): number;
+  mh_anchor_add(len: number): number;
+  mh_anchor_count(): number;
+  mh_open(flags: number, nameLen: number): number;
+  mh_close(): void;
+  mh_step(): number;
+  mh_send_ptr(): number;
+  mh_send_len(): number;
+  mh_send_ack(n: number): void;
+  mh_recv_ptr(): number;
+  mh_recv_cap(): number;
+  mh_recv_commit(n: number): void;
+  mh_recv_eof(): void;
+  mh_request_start(methodLen: number, targetLen: number, hostLen: number): number;
+  mh_request_header(nameLen: number, valueLen: number): number;
+  mh_request_end(kind: number, lengthLow: number, lengthHigh: number): number;
+  mh_body_write(n: number): number;
+  mh_body_end(): number;
+  mh_status(): number;
+  mh_version_minor(): number;
+  mh_reason_ptr(): number;
+  mh_reason_len(): number;
+  mh_header_count(): number;
+  mh_header_name_ptr(i: number): number;
+  mh_header_name_len(i: number): number;
+  mh_header_value_ptr(i: number): number;
+  mh_header_value_len(i: number): number;
+  mh_body_ptr(): number;
+  mh_body_len(): number;
+  mh_keep_alive(): number;
+  mh_error_code(): number;
+  mh_error_detail(): number;
+  mh_call_detail(): number;
+  mh_tls_version(): number;
+  mh_tls_suite(): number;
+  mh_mem(kind: number): number;
+}
+
+const WASI_ESUCCESS = 0;
+const WASI_EINVAL = 28;
+
+/** Host clock for certificate dates; tests and boards without time can replace it. */
+export type WallClock = () => number | undefined;
+
+export class Core {
+  readonly x: CoreExports;
+
+  constructor(clock: WallClock = Date.now) {
+    let memory: WebAssembly.Memory | undefined;
+    const bytes = () => new Uint8Array(memory!.buffer);
+    const imports = {
+      wasi_snapshot_preview1: {
+        random_get(ptr: number, len: number): number {
+          randomFillSync(bytes(), ptr, len);
+          return WASI_ESUCCESS;
+        },
+        clock_time_get(_clockId: number, _precision: bigint, out: number): number {
+          const ms = clock();
+          if (ms === undefined) return WASI_EINVAL;
+          new DataView(memory!.buffer).setBigUint64(out, BigInt(Math.floor(ms)) * 1_000_000n, true);
+          return WASI_ESUCCESS;
+        },
+      },
+    };
+    const instance = new WebAssembly.Instance(module(), imports);
+    this.x = instance.exports as unknown as CoreExports;
+    memory = this.x.memory;
+    if (this.x.mh_abi_version() !== ABI_VERSION) {
+      throw new Error(`microhttps.wasm speaks ABI ${this.x.mh_abi_version()}, this host ${ABI_VERSION}: rebuild`);
+    }
+  }
+
+  /** Copies bytes into the transfer window at offset; returns the offset after them. */
+  putXfer(data: Uint8Array, offset = 0): number {
+    if (offset + data.length > this.x.mh_xfer_cap()) throw new RangeError('transfer window too small');
+    new Uint8Array(this.x.memory.buffer, this.x.mh_xfer_ptr() + offset, data.length).set(data);
+    return offset + data.length;
+  }
+
+  /** A view of core memory: valid until the next call into the core. */
+  view(ptr: number, len: number): Uint8Array {
+    return new Uint8Array(this.x.memory.buffer, ptr, len);
+  }
+
+  text(ptr: number, len: number): string {
+    return Buffer.from(this.x.memory.buffer, ptr, len).toString('latin1');
+  }
+
+  /** The core's own memory figures (see spec/abi.json, group Mem). */
+  memoryReport(): Record<keyof typeof Mem, number> {
+    const out = {} as Record<keyof typeof Mem, number>;
+    for (const [name, kind] of Object.entries(Mem)) out[name as keyof typeof Mem] = this.x.mh_mem(kind);
+    return out;
+  }
+}

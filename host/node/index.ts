@@ -1,0 +1,8 @@
+// microhttps: an HTTPS client whose HTTP/1.1 and TLS 1.2 run in one
+// memory-bounded WebAssembly core (AssemblyScript over BearSSL).
+export { request, get, head, post, put, patch, del, type RequestOptions } from './api.js';
+export { Response, type TlsInfo } from './response.js';
+export { Headers } from './headers.js';
+export { MicroHttpsError, type ErrorCodeName } from './errors.js';
+export { Connection, type ConnectionOptions, type Timeouts, type Limits } from './connection.js';
+export { ErrorCodes, limitSpecs } from './generated/spec.js';

@@ -1,0 +1,96 @@
+// A pull interface over a net.Socket for the core's loop: read() resolves
+// with the next chunk (null at end of stream), write() waits for drain.
+// Every wait has a deadline, so no phase can hang forever.
+import type { Socket } from 'node:net';
+import { hostError, MicroHttpsError } from './errors.js';
+
+/** Pauses the socket when this much is buffered and not yet read by the core. */
+const HIGH_WATER = 256 * 1024;
+
+export class SocketPump {
+  readonly #socket: Socket;
+  readonly #chunks: Buffer[] = [];
+  #buffered = 0;
+  #ended = false;
+  #failure: MicroHttpsError | undefined;
+  #wake: (() => void) | undefined;
+
+  constructor(socket: Socket) {
+    this.#socket = socket;
+    socket.on('data', (chunk: Buffer) => {
+      this.#chunks.push(chunk);
+      this.#buffered += chunk.length;
+      if (this.#buffered > HIGH_WATER) socket.pause();
+      this.#notify();
+    });
+    socket.on('end', () => { this.#ended = true; this.#notify(); });
+    socket.on('close', () => { this.#ended = true; this.#notify(); });
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      this.#failure ??= hostError('CLOSED', `socket error: ${err.code ?? err.message}`, err);
+      this.#notify();
+    });
+  }
+
+  #notify(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  /** Up to `max` received bytes, waiting at most timeoutMs; null at end of stream. */
+  async read(max: number, timeoutMs: number, phase: string): Promise<Buffer | null> {
+    while (this.#chunks.length === 0) {
+      if (this.#failure) throw this.#failure;
+      if (this.#ended) return null;
+      await this.#waitForEvent(timeoutMs, phase);
+    }
+    let chunk = this.#chunks[0];
+    if (chunk.length > max) {
+      this.#chunks[0] = chunk.subarray(max);
+      chunk = chunk.subarray(0, max);
+    } else {
+      this.#chunks.shift();
+    }
+    this.#buffered -= chunk.length;
+    if (this.#buffered <= HIGH_WATER && this.#socket.isPaused()) this.#socket.resume();
+    return chunk;
+  }
+
+  #waitForEvent(timeoutMs: number, phase: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = timeoutMs > 0 && Number.isFinite(timeoutMs)
+        ? setTimeout(() => {
+          this.#wake = undefined;
+          reject(hostError('TIMEOUT', `${phase}: no data from the server for ${timeoutMs} ms`));
+        }, timeoutMs)
+        : undefined;
+      this.#wake = () => { clearTimeout(timer); resolve(); };
+    });
+  }
+
+  async write(bytes: Uint8Array, timeoutMs: number, phase: string): Promise<void> {
+    if (this.#failure) throw this.#failure;
+    if (this.#ended || this.#socket.destroyed) throw hostError('CLOSED', `${phase}: the connection was closed by the server`);
+    if (this.#socket.write(bytes)) return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = Number.isFinite(timeoutMs) && timeoutMs > 0
+        ? setTimeout(() => { cleanup(); reject(hostError('TIMEOUT', `${phase}: the server did not read for ${timeoutMs} ms`)); }, timeoutMs)
+        : undefined;
+      const done = () => { cleanup(); resolve(); };
+      const gone = () => { cleanup(); reject(this.#failure ?? hostError('CLOSED', `${phase}: the connection closed while sending`)); };
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.#socket.off('drain', done).off('close', gone).off('error', gone);
+      };
+      this.#socket.on('drain', done).on('close', gone).on('error', gone);
+    });
+  }
+
+  get usable(): boolean {
+    return !this.#ended && !this.#failure && !this.#socket.destroyed;
+  }
+
+  destroy(): void {
+    this.#socket.destroy();
+  }
+}

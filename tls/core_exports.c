@@ -1,0 +1,88 @@
+/* The functions the AssemblyScript HTTP layer calls. They are exported from
+ * the C module under these names, the AssemblyScript module imports them
+ * from "env", and wasm-merge turns each pair into a direct call; the build
+ * then removes them from the final module's exports. Only numbers cross. */
+#include <stdint.h>
+#include "transport.h"
+#include "trust_store.h"
+#include "memory.h"
+#include "generated/spec.h"
+
+#define CORE_EXPORT(name) __attribute__((export_name(#name))) 
+
+static const transport_class *tx = &plain_transport;
+static size_t last_window_len;
+
+CORE_EXPORT(tx_open)
+int tx_open(unsigned flags, unsigned char *buf, size_t len, const char *name, size_t name_len) {
+	if (flags & MH_OPEN_TLS) {
+		tx = &tls_transport;
+		return tls_transport_open(buf, len, name, name_len, (flags & MH_OPEN_INSECURE) != 0);
+	}
+	tx = &plain_transport;
+	return plain_transport_open(buf, len);
+}
+
+CORE_EXPORT(tx_state)
+unsigned tx_state(void) { return tx->state(); }
+
+/* Returns the window's address; its length is read with tx_window_len(). */
+CORE_EXPORT(tx_window)
+unsigned char *tx_window(unsigned which) { return tx->window(which, &last_window_len); }
+
+CORE_EXPORT(tx_window_len)
+size_t tx_window_len(void) { return last_window_len; }
+
+CORE_EXPORT(tx_ack)
+void tx_ack(unsigned which, size_t len) { tx->ack(which, len); }
+
+CORE_EXPORT(tx_flush)
+void tx_flush(void) { tx->flush(); }
+
+CORE_EXPORT(tx_close)
+void tx_close(void) { tx->close(); }
+
+CORE_EXPORT(tx_peer_eof)
+void tx_peer_eof(void) { tx->peer_eof(); }
+
+CORE_EXPORT(tx_error)
+int tx_error(void) { return tx->error(); }
+
+CORE_EXPORT(tx_detail)
+int tx_detail(void) { return tx->detail(); }
+
+CORE_EXPORT(tx_is_tls)
+int tx_is_tls(void) { return tx == &tls_transport; }
+
+CORE_EXPORT(tx_version)
+unsigned tx_version(void) { return tx == &tls_transport ? tls_transport_version() : 0; }
+
+CORE_EXPORT(tx_suite)
+unsigned tx_suite(void) { return tx == &tls_transport ? tls_transport_suite() : 0; }
+
+CORE_EXPORT(store_init)
+void store_init(unsigned char *region, size_t size) { trust_store_init(region, size); }
+
+CORE_EXPORT(store_add)
+int store_add(const unsigned char *der, size_t len) { return trust_store_add(der, len); }
+
+CORE_EXPORT(store_used)
+size_t store_used(void) { return trust_store_used(); }
+
+CORE_EXPORT(store_count)
+size_t store_count(void) { return trust_store_count(); }
+
+CORE_EXPORT(store_detail)
+int store_detail(void) { return trust_store_detail(); }
+
+CORE_EXPORT(mem_arena)
+unsigned char *mem_arena(void) { return memory_arena(); }
+
+CORE_EXPORT(mem_stack_paint)
+void mem_stack_paint(void) { memory_stack_paint(); }
+
+CORE_EXPORT(mem_stack_peak)
+size_t mem_stack_peak(void) { return memory_stack_peak(); }
+
+CORE_EXPORT(mem_tls_state)
+size_t mem_tls_state(void) { return memory_tls_state(); }

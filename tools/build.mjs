@@ -1,0 +1,175 @@
+// Builds build/microhttps.wasm: BearSSL and tls/*.c with clang (freestanding
+// wasm32), assembly/ with asc on top of the same linear memory, joined by
+// wasm-merge, then trimmed to the documented ABI and optimised. Then the Node
+// host's TypeScript. `npm install` runs this through the "prepare" script.
+//
+// Environment: BEARSSL_SRC (an unpacked BearSSL 0.6 tree), CLANG (compiler),
+// MH_JOBS (parallel C compiles).
+import { spawnSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readWasm, staticDataEnd, exportedGlobal } from './wasm-reader.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'build');
+const bin = (name) => join(root, 'node_modules', '.bin', name);
+const limits = JSON.parse(readFileSync(join(root, 'spec', 'limits.json'), 'utf8'));
+const PAGE = 65536;
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', ...opts });
+  if (r.status !== 0) {
+    const shown = [cmd, ...args].join(' ');
+    throw new Error(`${shown.length > 300 ? shown.slice(0, 300) + ' ...' : shown} failed (exit ${r.status ?? r.error?.message})`);
+  }
+  return r.stdout;
+}
+
+function step(label) {
+  console.log(`[build] ${label}`);
+}
+
+function findClang() {
+  for (const c of [process.env.CLANG, 'clang', 'clang-19', 'clang-18', 'clang-17', 'clang-16', 'clang-15', 'clang-14'].filter(Boolean)) {
+    const r = spawnSync(c, ['--version'], { encoding: 'utf8' });
+    if (r.status === 0) {
+      const ld = spawnSync('wasm-ld', ['--version'], { encoding: 'utf8' });
+      const ldVersioned = spawnSync(`wasm-ld-${c.split('-')[1] ?? ''}`, ['--version'], { encoding: 'utf8' });
+      if (ld.status === 0 || ldVersioned.status === 0) return c;
+    }
+  }
+  console.error(
+    '\nmicrohttps needs clang and lld (wasm-ld) to build its WebAssembly core.\n' +
+    'On Debian or Ubuntu:\n\n    sudo apt-get install -y clang lld\n\n' +
+    'Then run `npm install` again. (Any clang >= 14 with the wasm32 target works; set CLANG to pick one.)\n');
+  process.exit(1);
+}
+
+/** Every .c file below dir. */
+function cFiles(dir) {
+  return readdirSync(dir, { recursive: true }).filter((f) => f.endsWith('.c')).map((f) => join(dir, f));
+}
+
+/** Compiles the C sources to objects, MH_JOBS at a time, skipping fresh objects. */
+async function compileC(clang, sources, flags, objDir) {
+  const headers = Math.max(...[join(root, 'tls'), join(root, 'spec')].flatMap((d) =>
+    readdirSync(d, { recursive: true }).map((f) => statSync(join(d, f)).mtimeMs)));
+  const jobs = Number(process.env.MH_JOBS) || cpus().length;
+  const objects = [];
+  const queue = sources.map((src) => {
+    const obj = join(objDir, relative(root, src).replace(/[\\/]/g, '_').replace(/\.c$/, '.o'));
+    objects.push(obj);
+    return { src, obj };
+  }).filter(({ src, obj }) => !existsSync(obj) || statSync(obj).mtimeMs < Math.max(statSync(src).mtimeMs, headers));
+  mkdirSync(objDir, { recursive: true });
+  let failed = null;
+  const worker = async () => {
+    while (queue.length && !failed) {
+      const { src, obj } = queue.shift();
+      await new Promise((resolve) => {
+        const p = spawn(clang, [...flags, '-c', src, '-o', obj], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+        p.on('close', (code) => { if (code !== 0) failed = src; resolve(); });
+      });
+    }
+  };
+  await Promise.all(Array.from({ length: jobs }, worker));
+  if (failed) throw new Error(`compiling ${failed} failed`);
+  return objects;
+}
+
+function linkC(clang, objects, memoryBytes, output) {
+  const args = [
+    '--target=wasm32', '-nostdlib', '-Wl,--no-entry', '-Wl,--stack-first',
+    `-Wl,-z,stack-size=${limits.stackBytes}`, '-Wl,--export=__heap_base', '-Wl,--gc-sections',
+    '-Wl,--strip-debug', ...objects, '-o', output,
+  ];
+  if (memoryBytes) args.push(`-Wl,--initial-memory=${memoryBytes}`, `-Wl,--max-memory=${memoryBytes}`);
+  run(clang, args);
+}
+
+function heapBaseOf(wasmFile) {
+  const value = exportedGlobal(readWasm(readFileSync(wasmFile)), '__heap_base');
+  if (value === undefined) throw new Error('__heap_base not found in C module');
+  return value;
+}
+
+async function main() {
+  step('generating code from spec/');
+  run(process.execPath, [join(root, 'tools', 'gen.mjs')]);
+
+  const clang = findClang();
+  step('obtaining BearSSL sources');
+  const bearssl = run('sh', [join(root, 'tools', 'fetch-bearssl.sh'), join(out, 'bearssl')]).trim().split('\n').pop();
+  const brRoot = bearssl.startsWith('/') ? bearssl : join(root, bearssl);
+
+  step(`compiling C (${clang})`);
+  const cflags = [
+    '--target=wasm32', '-O2', '-ffreestanding', '-nostdlib', '-mbulk-memory',
+    '-ffunction-sections', '-fdata-sections', '-fvisibility=hidden',
+    '-isystem', join(root, 'tls', 'include'), '-I', join(brRoot, 'inc'), '-I', join(brRoot, 'src'), '-I', join(root, 'tls'),
+    // BearSSL must never reach for OS time or randomness (hosts supply both),
+    // nor for 128-bit multiplies, which would need a compiler runtime.
+    '-DBR_USE_URANDOM=0', '-DBR_INT128=0', '-DBR_UMUL128=0', '-DBR_USE_WIN32_RAND=0', '-DBR_RDRAND=0', '-DBR_USE_UNIX_TIME=0', '-DBR_USE_WIN32_TIME=0',
+    '-Wall', '-Wno-unused-function',
+  ];
+  const objects = await compileC(clang, [...cFiles(join(brRoot, 'src')), ...cFiles(join(root, 'tls'))], cflags, join(out, 'obj'));
+
+  // Pass 1 learns where C's static data ends; AssemblyScript's data goes
+  // right after it; pass 2 sizes the one memory to hold both exactly.
+  step('linking C (pass 1)');
+  linkC(clang, objects, 0, join(out, 'tls.wasm'));
+  const cHeapBase = heapBaseOf(join(out, 'tls.wasm'));
+
+  step('compiling AssemblyScript');
+  // asconfig.json holds the compiler options; only the memory base is computed here.
+  run(bin('asc'), ['--config', 'asconfig.json', '--target', 'release', '--memoryBase', String(cHeapBase)]);
+  const asEnd = staticDataEnd(readWasm(readFileSync(join(out, 'http.wasm'))));
+  const heapBase = Math.ceil(Math.max(cHeapBase, asEnd) / 16) * 16;
+  const memoryBytes = Math.ceil(heapBase / PAGE) * PAGE;
+
+  step('linking C (pass 2)');
+  linkC(clang, objects, memoryBytes, join(out, 'tls.wasm'));
+
+  step('merging and optimising');
+  run(bin('wasm-merge'), [join(out, 'tls.wasm'), 'env', join(out, 'http.wasm'), 'http', '-o', join(out, 'merged.wasm'),
+    '--enable-bulk-memory', '--enable-sign-ext', '--enable-mutable-globals', '--enable-nontrapping-float-to-int', '--skip-export-conflicts']);
+  await finalize(join(out, 'merged.wasm'), join(out, 'microhttps.wasm'), heapBase);
+
+  step('compiling the Node host (tsc)');
+  run(bin('tsc'), ['-p', join(root, 'tsconfig.json')], { stdio: ['ignore', 'inherit', 'inherit'] });
+
+  const info = readWasm(readFileSync(join(out, 'microhttps.wasm')));
+  console.log(`[build] build/microhttps.wasm: ${statSync(join(out, 'microhttps.wasm')).size} bytes, ` +
+    `memory ${info.memories[0].min} pages, __heap_base ${heapBase}`);
+}
+
+/** Keeps only the ABI's exports, points __heap_base at the true end of static data, optimises. */
+async function finalize(input, output, heapBase) {
+  const { default: binaryen } = await import('binaryen');
+  const m = binaryen.readBinary(readFileSync(input));
+  m.setFeatures(binaryen.Features.MVP | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.SignExt |
+    binaryen.Features.MutableGlobals | binaryen.Features.NontrappingFPToInt);
+  const names = [];
+  for (let i = 0; i < m.getNumExports(); i++) names.push(binaryen.getExportInfo(m.getExportByIndex(i)).name);
+  for (const name of names) if (!name.startsWith('mh_') && name !== 'memory') m.removeExport(name);
+  // WAMR trims linear memory to __heap_base when __heap_base and __data_end are
+  // exported and no memory.grow/memory.size exists: both must cover C and
+  // AssemblyScript data, and nothing is used above them.
+  m.addGlobal('mh_heap_base', binaryen.i32, false, m.i32.const(heapBase));
+  m.addGlobalExport('mh_heap_base', '__heap_base');
+  m.addGlobal('mh_data_end', binaryen.i32, false, m.i32.const(heapBase));
+  m.addGlobalExport('mh_data_end', '__data_end');
+  binaryen.setOptimizeLevel(3);
+  binaryen.setShrinkLevel(1);
+  m.optimize();
+  if (!m.validate()) throw new Error('final module does not validate');
+  writeFileSync(output, m.emitBinary());
+  m.dispose();
+}
+
+main().catch((err) => {
+  console.error(`[build] ${err.message}`);
+  process.exit(1);
+});
