@@ -6,7 +6,7 @@
 // Environment: BEARSSL_SRC (an unpacked BearSSL 0.6 tree), CLANG (compiler),
 // MH_JOBS (parallel C compiles).
 import { spawnSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -139,6 +139,7 @@ async function main() {
 
   step('compiling the Node host (tsc)');
   run(bin('tsc'), ['-p', join(root, 'tsconfig.json')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  chmodSync(join(root, 'dist', 'cli.js'), 0o755);
 
   const info = readWasm(readFileSync(join(out, 'microhttps.wasm')));
   console.log(`[build] build/microhttps.wasm: ${statSync(join(out, 'microhttps.wasm')).size} bytes, ` +

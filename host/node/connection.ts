@@ -20,7 +20,8 @@ export interface Timeouts {
   read: number;
 }
 
-export type LookupFunction = (hostname: string) => Promise<{ address: string; family?: number }>;
+/** Resolves a host name: one address or several (tried in order). */
+export type LookupFunction = (hostname: string) => Promise<{ address: string; family?: number } | { address: string; family?: number }[]>;
 
 export interface ConnectionOptions {
   host: string;
@@ -33,6 +34,15 @@ export interface ConnectionOptions {
   limits?: Limits;
   clock?: WallClock;
   lookup?: LookupFunction;
+  /** An already connected socket (e.g. a proxy tunnel): no DNS, no TCP connect. */
+  socket?: Socket;
+}
+
+/** Where the time went while opening, in ms. */
+export interface ConnectTimings {
+  dns: number;
+  connect: number;
+  tls: number;
 }
 
 export interface ResponseHead {
@@ -47,7 +57,8 @@ export interface OutgoingRequest {
   target: string;
   host: string;
   headers: Iterable<[string, string]>;
-  body?: Uint8Array | null;
+  /** Bytes (sent with Content-Length) or a stream of chunks (sent chunked). */
+  body?: Uint8Array | AsyncIterable<Uint8Array> | null;
 }
 
 const encoder = new TextEncoder();
@@ -63,19 +74,32 @@ export class Connection {
   readonly options: ConnectionOptions;
   readonly #pump: SocketPump;
   #closed = false;
+  timings: ConnectTimings = { dns: 0, connect: 0, tls: 0 };
+  /** Requests completed on this connection (a pool reuses it when > 0). */
+  requestCount = 0;
+  /** Longest wait for the server once connected, in ms (per request). */
+  readTimeout: number;
 
   private constructor(core: Core, pump: SocketPump, options: ConnectionOptions) {
     this.core = core;
     this.#pump = pump;
     this.options = options;
+    this.readTimeout = options.timeout.read;
   }
 
   /** Resolves, connects and (for TLS) completes the handshake with full validation. */
   static async open(options: ConnectionOptions): Promise<Connection> {
-    const deadline = Date.now() + options.timeout.connect;
+    const started = Date.now();
+    const deadline = started + options.timeout.connect;
     const core = setUpCore(options);
-    const address = await withDeadline(resolve(options), deadline, 'dns');
-    const socket = await withDeadline(tcpConnect(address, options.port), deadline, 'connect');
+    let socket = options.socket;
+    let resolved = started;
+    if (!socket) {
+      const addresses = await withDeadline(resolve(options), deadline, 'dns');
+      resolved = Date.now();
+      socket = await withDeadline(connectFirst(addresses, options.port), deadline, 'connect');
+    }
+    const connected = Date.now();
     const conn = new Connection(core, new SocketPump(socket), options);
     try {
       const name = encoder.encode(options.servername ?? options.host);
@@ -83,6 +107,7 @@ export class Connection {
       const code = core.x.mh_open(flags, core.putXfer(name));
       if (code !== 0) throw coreError(code, core.x.mh_error_detail(), 'opening the connection');
       await conn.next('tls', deadline - Date.now());
+      conn.timings = { dns: resolved - started, connect: connected - resolved, tls: Date.now() - connected };
       return conn;
     } catch (err) {
       conn.destroy();
@@ -91,7 +116,7 @@ export class Connection {
   }
 
   /** Runs the core until it has an HTTP-level event; throws its error. */
-  async next(phase: string, timeoutMs = this.options.timeout.read): Promise<number> {
+  async next(phase: string, timeoutMs = this.readTimeout): Promise<number> {
     const x = this.core.x;
     for (;;) {
       const ev = x.mh_step();
@@ -116,13 +141,19 @@ export class Connection {
 
   /** Writes the request (head and body) and returns the first response event. */
   async send(req: OutgoingRequest): Promise<number> {
+    this.#writeHead(req);
+    const body = req.body ?? null;
+    if (body instanceof Uint8Array || body === null) return this.#sendBytes(body ?? new Uint8Array(0));
+    return this.#sendStream(body);
+  }
+
+  #writeHead(req: OutgoingRequest): void {
     const x = this.core.x;
     const method = encoder.encode(req.method);
     const target = encoder.encode(req.target);
-    let end = this.core.putXfer(method);
-    end = this.core.putXfer(target, end);
     const host = encoder.encode(req.host);
-    this.core.putXfer(host, end);
+    if (method.length + target.length + host.length > x.mh_xfer_cap()) throw hostError('REQUEST_INVALID', 'request target is too long');
+    this.core.putXfer(host, this.core.putXfer(target, this.core.putXfer(method)));
     this.#check(x.mh_request_start(method.length, target.length, host.length));
     for (const [name, value] of req.headers) {
       const n = encoder.encode(name);
@@ -132,23 +163,52 @@ export class Connection {
       this.#check(x.mh_request_header(n.length, v.length));
     }
     const body = req.body ?? null;
-    const kind = body && body.length > 0 ? BodyKind.LENGTH : BodyKind.NONE;
-    const length = body?.length ?? 0;
+    const length = body instanceof Uint8Array ? body.length : 0;
+    const kind = body === null || body instanceof Uint8Array ? (length > 0 ? BodyKind.LENGTH : BodyKind.NONE) : BodyKind.CHUNKED;
     this.#check(x.mh_request_end(kind, length >>> 0, Math.floor(length / 2 ** 32)));
+  }
+
+  /** A body of known length: Content-Length framing. */
+  async #sendBytes(body: Uint8Array): Promise<number> {
     let offset = 0;
     for (;;) {
-      const ev = await this.next('send');
+      const ev = await this.next(offset === body.length ? 'head' : 'send');
       if (ev !== Event.WRITE_BODY) return ev;
-      if (offset === length) {
-        this.#check(x.mh_body_end());
-        continue;
-      }
-      const piece = body!.subarray(offset, offset + x.mh_xfer_cap());
-      this.core.putXfer(piece);
-      const taken = x.mh_body_write(piece.length);
-      if (taken < 0) throw coreError(x.mh_error_code(), x.mh_error_detail(), 'sending the body');
-      offset += taken;
+      if (offset === body.length) this.#check(this.core.x.mh_body_end());
+      else offset += this.#writeBodyPiece(body.subarray(offset));
     }
+  }
+
+  /** A body of unknown length: chunked framing, pulled from the source as the core has room. */
+  async #sendStream(source: AsyncIterable<Uint8Array>): Promise<number> {
+    const chunks = source[Symbol.asyncIterator]();
+    let current: Uint8Array | null = null;
+    let finished = false;
+    for (;;) {
+      const ev = await this.next(finished ? 'head' : 'send');
+      if (ev !== Event.WRITE_BODY) return ev;
+      while (current === null || current.length === 0) {
+        const next = await chunks.next();
+        if (next.done) break;
+        current = typeof next.value === 'string' ? encoder.encode(next.value) : next.value;
+      }
+      if (current === null || current.length === 0) {
+        finished = true;
+        this.#check(this.core.x.mh_body_end());
+      } else {
+        current = current.subarray(this.#writeBodyPiece(current));
+      }
+    }
+  }
+
+  /** Offers body bytes to the core through the transfer window; returns how many it took. */
+  #writeBodyPiece(bytes: Uint8Array): number {
+    const x = this.core.x;
+    const piece = bytes.subarray(0, x.mh_xfer_cap());
+    this.core.putXfer(piece);
+    const taken = x.mh_body_write(piece.length);
+    if (taken < 0) throw coreError(x.mh_error_code(), x.mh_error_detail(), 'sending the body');
+    return taken;
   }
 
   #check(code: number): void {
@@ -219,6 +279,21 @@ export class Connection {
     this.#closed = true;
     this.#pump.destroy();
   }
+
+  /** Fails what is pending with `error` (e.g. ABORTED, TIMEOUT) and closes. */
+  abort(error: MicroHttpsError): void {
+    this.#closed = true;
+    this.#pump.abort(error);
+  }
+
+  /** Marks the connection idle in a pool (it must not keep the process alive) or busy. */
+  setIdle(idle: boolean): void {
+    this.#pump.setIdle(idle);
+  }
+
+  get usable(): boolean {
+    return !this.#closed && this.#pump.usable;
+  }
 }
 
 function setUpCore(options: ConnectionOptions): Core {
@@ -252,16 +327,32 @@ function loadAnchors(core: Core, ca: CaInput | undefined): void {
   }
 }
 
-async function resolve(options: ConnectionOptions): Promise<string> {
+async function resolve(options: ConnectionOptions): Promise<string[]> {
   const host = options.host.replace(/^\[|\]$/g, '');
-  if (isIP(host)) return host;
+  if (isIP(host)) return [host];
   try {
-    const result = await (options.lookup ?? ((h: string) => dnsLookup(h)))(host);
-    return result.address;
+    const lookup = options.lookup ?? ((h: string) => dnsLookup(h, { all: true }));
+    const result = await lookup(host);
+    const list = (Array.isArray(result) ? result : [result]).map((r) => r.address);
+    if (list.length === 0) throw hostError('DNS', `${host}: no address`);
+    return list;
   } catch (err) {
     if (err instanceof MicroHttpsError) throw err;
     throw hostError('DNS', `${host}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, err);
   }
+}
+
+/** Tries each address in order (IPv4 and IPv6 alike); the first that connects wins. */
+async function connectFirst(addresses: string[], port: number): Promise<Socket & { destroy(): Socket }> {
+  let last: unknown;
+  for (const address of addresses) {
+    try {
+      return await tcpConnect(address, port);
+    } catch (err) {
+      last = err;
+    }
+  }
+  throw last;
 }
 
 function tcpConnect(address: string, port: number): Promise<Socket> {
@@ -280,7 +371,7 @@ function tcpConnect(address: string, port: number): Promise<Socket> {
 }
 
 /** Rejects with TIMEOUT naming the phase if the promise is not settled by the deadline. */
-async function withDeadline<T extends { destroy?: () => void } | string>(promise: Promise<T>, deadline: number, phase: string): Promise<T> {
+async function withDeadline<T extends { destroy?: () => void } | string[]>(promise: Promise<T>, deadline: number, phase: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const ms = deadline - Date.now();
   const timeout = new Promise<never>((_, reject) => {
@@ -290,7 +381,7 @@ async function withDeadline<T extends { destroy?: () => void } | string>(promise
     return await Promise.race([promise, timeout]);
   } catch (err) {
     // a socket that connects after the deadline must not leak
-    promise.then((v) => typeof v === 'object' && v.destroy?.(), () => {});
+    promise.then((v) => !Array.isArray(v) && v.destroy?.(), () => {});
     throw err;
   } finally {
     clearTimeout(timer);

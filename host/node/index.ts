@@ -1,8 +1,11 @@
 // microhttps: an HTTPS client whose HTTP/1.1 and TLS 1.2 run in one
 // memory-bounded WebAssembly core (AssemblyScript over BearSSL).
-export { request, get, head, post, put, patch, del, type RequestOptions } from './api.js';
-export { Response, type TlsInfo } from './response.js';
+export { request, get, head, post, put, patch, del, defaultSession } from './api.js';
+export { Session, type RequestOptions, type SessionOptions } from './session.js';
+export { fetch, type FetchInit } from './fetch.js';
+export { Response, HTTPError, type TlsInfo, type ResponseTimings } from './response.js';
 export { Headers } from './headers.js';
 export { MicroHttpsError, type ErrorCodeName } from './errors.js';
 export { Connection, type ConnectionOptions, type Timeouts, type Limits } from './connection.js';
+export { RateLimiter, type Clock, type RateLimit } from './rateLimiter.js';
 export { ErrorCodes, limitSpecs } from './generated/spec.js';

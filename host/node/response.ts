@@ -1,9 +1,10 @@
 // What a request resolves to: status, headers, and a body that is read from
-// the connection only when asked for, in bounded chunks.
+// the connection only when asked for (or preloaded, unless stream: true), in
+// bounded chunks.
 import { Event } from './generated/spec.js';
 import { Headers } from './headers.js';
 import { hostError } from './errors.js';
-import type { Connection, ResponseHead } from './connection.js';
+import type { Connection, ConnectTimings, ResponseHead } from './connection.js';
 
 export interface TlsInfo {
   version: string;
@@ -12,7 +13,14 @@ export interface TlsInfo {
   insecure?: boolean;
 }
 
-/** Called once the body is consumed (or abandoned): the connection can be reused or must be closed. */
+export interface ResponseTimings extends ConnectTimings {
+  /** ms from the start of this hop to the response head. */
+  firstByte: number;
+  /** whether the connection came from the pool (no dns/connect/tls then). */
+  reused: boolean;
+}
+
+/** Called once the body is consumed or abandoned: reusable says whether the connection may serve another request. */
 export type Release = (conn: Connection, reusable: boolean) => void;
 
 export class Response {
@@ -22,22 +30,28 @@ export class Response {
   readonly headers: Headers;
   readonly url: string;
   readonly tls: TlsInfo | undefined;
+  readonly timings: ResponseTimings;
   /** Trailer fields of a chunked body, once the body has been read. */
   trailers: Headers = new Headers();
-  /** ms from the start of the request to the response head. */
-  readonly elapsed: number;
+  /** ms from the start of the request (first hop) to this response's head. */
+  elapsed: number;
+  /** The redirect responses that led here, oldest first. */
+  history: Response[] = [];
   readonly #conn: Connection;
   readonly #release: Release;
-  #bodyState: 'unread' | 'reading' | 'done' | 'closed' = 'unread';
+  #state: 'unread' | 'reading' | 'done' | 'closed' = 'unread';
+  #preloaded: Buffer | undefined;
 
-  constructor(conn: Connection, head: ResponseHead, url: string, startedAt: number, release: Release) {
+  constructor(conn: Connection, head: ResponseHead, url: string, hopStart: number, reused: boolean, release: Release) {
     this.status = head.status;
     this.reason = head.reason;
     this.httpVersion = head.httpVersion;
     this.headers = head.headers;
     this.url = url;
     this.tls = conn.tlsInfo;
-    this.elapsed = Date.now() - startedAt;
+    this.elapsed = Date.now() - hopStart;
+    const zero = { dns: 0, connect: 0, tls: 0 };
+    this.timings = { ...(reused ? zero : conn.timings), firstByte: this.elapsed, reused };
     this.#conn = conn;
     this.#release = release;
   }
@@ -46,7 +60,11 @@ export class Response {
     return this.status >= 200 && this.status < 300;
   }
 
-  /** The core's memory figures for this connection (bytes). */
+  get redirected(): boolean {
+    return this.history.length > 0;
+  }
+
+  /** The core's memory figures for this response's connection (bytes). */
   get memory(): ReturnType<Connection['core']['memoryReport']> {
     return this.#conn.core.memoryReport();
   }
@@ -57,6 +75,20 @@ export class Response {
     for await (const chunk of this.#chunks()) {
       for (let at = 0; at < chunk.length; at += chunkSize) yield chunk.subarray(at, at + chunkSize);
     }
+  }
+
+  /** The body as text lines (without their line ends), decoded as UTF-8. */
+  async *iterLines(): AsyncGenerator<string> {
+    const decoder = new TextDecoder();
+    let pending = '';
+    for await (const chunk of this.#chunks()) {
+      pending += decoder.decode(chunk, { stream: true });
+      const lines = pending.split(/\r?\n/);
+      pending = lines.pop()!;
+      yield* lines;
+    }
+    pending += decoder.decode();
+    if (pending) yield pending;
   }
 
   async bytes(): Promise<Uint8Array> {
@@ -74,28 +106,43 @@ export class Response {
     try {
       return JSON.parse(text);
     } catch (err) {
-      throw new SyntaxError(`response body is not JSON: ${(err as Error).message}`);
+      throw new SyntaxError(`response body from ${this.url} is not JSON: ${(err as Error).message}`);
     }
   }
 
-  /** Throws a MicroHttpsError-like HTTPError for 4xx and 5xx statuses. */
+  /** Throws an HTTPError for 4xx and 5xx statuses; returns the response otherwise. */
   raiseForStatus(): this {
-    if (this.status >= 400) {
-      throw Object.assign(new Error(`HTTP ${this.status} ${this.reason} for ${this.url}`), { name: 'HTTPError', status: this.status, response: this });
-    }
+    if (this.status >= 400) throw new HTTPError(this);
     return this;
   }
 
-  /** Ends the response: an unread body means the connection cannot be reused. */
+  /** Reads the whole body now (requests' default, stream: false); it is then served from memory. */
+  async preload(): Promise<this> {
+    if (this.#state === 'unread') this.#preloaded = Buffer.from(await this.bytes());
+    this.#state = 'unread';
+    return this;
+  }
+
+  /** Ends the response. A fully read body returns the connection to the pool; an unread one closes it. */
   async close(): Promise<void> {
-    if (this.#bodyState === 'done' || this.#bodyState === 'closed') return;
-    this.#bodyState = 'closed';
+    if (this.#state === 'done' || this.#state === 'closed') return;
+    if (this.#preloaded) {
+      this.#state = 'closed';
+      return;
+    }
+    this.#state = 'closed';
     this.#release(this.#conn, false);
   }
 
   async *#chunks(): AsyncGenerator<Buffer> {
-    if (this.#bodyState !== 'unread') throw hostError('STATE', 'the body was already read or the response closed');
-    this.#bodyState = 'reading';
+    if (this.#state !== 'unread') throw hostError('STATE', 'the body was already read or the response closed');
+    this.#state = 'reading';
+    if (this.#preloaded) {
+      const body = this.#preloaded;
+      this.#state = 'done';
+      if (body.length > 0) yield body;
+      return;
+    }
     try {
       for (;;) {
         const ev = await this.#conn.next('body');
@@ -104,14 +151,27 @@ export class Response {
         else if (ev === Event.DONE) break;
         else throw hostError('INTERNAL', `unexpected core event ${ev} while reading the body`);
       }
-      this.#bodyState = 'done';
+      this.#state = 'done';
+      this.#conn.requestCount++;
       this.#release(this.#conn, this.#conn.keepAlive);
     } finally {
-      if (this.#bodyState === 'reading') {
+      if (this.#state === 'reading') {
         // the consumer stopped early or an error was thrown: this connection is spent
-        this.#bodyState = 'closed';
+        this.#state = 'closed';
         this.#release(this.#conn, false);
       }
     }
+  }
+}
+
+export class HTTPError extends Error {
+  readonly status: number;
+  readonly response: Response;
+
+  constructor(response: Response) {
+    super(`HTTP ${response.status} ${response.reason} for ${response.url}`);
+    this.name = 'HTTPError';
+    this.status = response.status;
+    this.response = response;
   }
 }

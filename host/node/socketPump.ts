@@ -29,6 +29,8 @@ export class SocketPump {
       this.#failure ??= hostError('CLOSED', `socket error: ${err.code ?? err.message}`, err);
       this.#notify();
     });
+    // a socket handed over paused (a proxy tunnel) must flow again
+    socket.resume();
   }
 
   #notify(): void {
@@ -84,6 +86,19 @@ export class SocketPump {
       };
       this.#socket.on('drain', done).on('close', gone).on('error', gone);
     });
+  }
+
+  /** Fails every pending and later read or write with `error`, and closes the socket. */
+  abort(error: MicroHttpsError): void {
+    this.#failure ??= error;
+    this.#socket.destroy();
+    this.#notify();
+  }
+
+  /** Keeps an idle pooled socket from holding the process open. */
+  setIdle(idle: boolean): void {
+    if (idle) this.#socket.unref();
+    else this.#socket.ref();
   }
 
   get usable(): boolean {

@@ -1,0 +1,214 @@
+#!/usr/bin/env node
+// microhttps [METHOD] URL [options]: curl and HTTPie habits on top of the core.
+import { createWriteStream, readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { request } from './api.js';
+import { multipart, type MultipartField } from './body.js';
+import { MicroHttpsError } from './errors.js';
+import type { RequestOptions } from './session.js';
+import type { Response } from './response.js';
+
+const HELP = `Usage: microhttps [METHOD] URL [options]
+
+Sends one HTTP request through the microhttps core (TLS 1.2, full certificate
+validation) and writes the response body to stdout.
+
+Options:
+  -H, --header 'Name: value'   add a request header (repeatable)
+  -d, --data DATA              send DATA as the body (@FILE reads a file); default method POST
+      --json JSON              send JSON with Content-Type: application/json; default method POST
+  -F, --form name=value        multipart/form-data field (name=@FILE uploads a file; repeatable)
+  -o, --output FILE            write the body to FILE, with a progress bar on a terminal
+      --ca FILE                trust only the CA certificate(s) in FILE (PEM)
+      --cert FILE --key FILE   client certificate and key (PEM) for mutual TLS
+      --pin sha256/BASE64      require this public key in the chain (repeatable)
+      --insecure               skip certificate validation (DANGEROUS: says so loudly)
+      --resolve host:port:addr connect to addr for host:port (repeatable)
+      --proxy URL              use an http:// proxy (user:pass@ for proxy auth)
+      --timeout MS             connect and read timeout in milliseconds (default 30000)
+  -L, --location               follow redirects (up to 10)
+  -i, --include                print the status line and headers before the body
+  -v, --verbose                print TLS version, cipher suite, certificate chain and timings to stderr
+  -h, --help                   show this help
+
+Exit status: 0 on success (any HTTP status), 1 when the request failed
+(the error code, e.g. CERT_EXPIRED or TIMEOUT, is printed), 2 on usage errors.`;
+
+const METHOD = /^[A-Z]+$/;
+
+interface Cli {
+  method?: string;
+  url?: string;
+  headers: [string, string][];
+  data?: string | Uint8Array;
+  json?: string;
+  form: [string, MultipartField][];
+  output?: string;
+  include: boolean;
+  verbose: boolean;
+  follow: boolean;
+  options: RequestOptions & Record<string, unknown>;
+}
+
+class UsageError extends Error {}
+
+function parseArgs(argv: string[]): Cli {
+  const cli: Cli = { headers: [], form: [], include: false, verbose: false, follow: false, options: {} };
+  const value = (i: number, flag: string) => {
+    if (i >= argv.length) throw new UsageError(`${flag} needs a value`);
+    return argv[i];
+  };
+  const fileOrText = (text: string) => (text.startsWith('@') ? readFileSync(text.slice(1)) : text);
+  const list = (key: 'pin' | 'resolve', v: string) => {
+    const values = (cli.options[key] as string[] | undefined) ?? [];
+    values.push(v);
+    cli.options[key] = values;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    switch (arg) {
+      case '-h': case '--help': console.log(HELP); process.exit(0); break;
+      case '-H': case '--header': {
+        const h = value(++i, arg);
+        const colon = h.indexOf(':');
+        if (colon <= 0) throw new UsageError(`header "${h}" is not "Name: value"`);
+        cli.headers.push([h.slice(0, colon).trim(), h.slice(colon + 1).trim()]);
+        break;
+      }
+      case '-d': case '--data': cli.data = fileOrText(value(++i, arg)); break;
+      case '--json': cli.json = String(fileOrText(value(++i, arg))); break;
+      case '-F': case '--form': {
+        const f = value(++i, arg);
+        const eq = f.indexOf('=');
+        if (eq <= 0) throw new UsageError(`form field "${f}" is not name=value`);
+        const v = f.slice(eq + 1);
+        cli.form.push([f.slice(0, eq), v.startsWith('@') ? { filename: v.slice(1).split('/').pop()!, content: readFileSync(v.slice(1)) } : v]);
+        break;
+      }
+      case '-o': case '--output': cli.output = value(++i, arg); break;
+      case '--ca': cli.options.ca = readFileSync(value(++i, arg), 'utf8'); break;
+      case '--cert': cli.options.cert = readFileSync(value(++i, arg), 'utf8'); break;
+      case '--key': cli.options.key = readFileSync(value(++i, arg), 'utf8'); break;
+      case '--pin': list('pin', value(++i, arg)); break;
+      case '--insecure': case '-k': cli.options.insecure = true; break;
+      case '--resolve': list('resolve', value(++i, arg)); break;
+      case '--proxy': cli.options.proxy = value(++i, arg); break;
+      case '--timeout': {
+        const ms = Number(value(++i, arg));
+        if (!(ms > 0)) throw new UsageError('--timeout needs a positive number of milliseconds');
+        cli.options.timeout = ms;
+        break;
+      }
+      case '-L': case '--location': cli.follow = true; break;
+      case '-i': case '--include': cli.include = true; break;
+      case '-v': case '--verbose': cli.verbose = true; break;
+      default:
+        if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
+        if (!cli.url && !cli.method && METHOD.test(arg) && i + 1 < argv.length) cli.method = arg;
+        else if (!cli.url) cli.url = arg;
+        else throw new UsageError(`unexpected argument ${arg}`);
+    }
+  }
+  if (!cli.url) throw new UsageError('a URL is required');
+  if (!/^https?:\/\//i.test(cli.url)) cli.url = `https://${cli.url}`;
+  return cli;
+}
+
+function requestOptions(cli: Cli): RequestOptions {
+  const opts: RequestOptions = { ...cli.options, headers: cli.headers, redirect: cli.follow ? 10 : false, stream: true };
+  if (cli.form.length) {
+    const encoded = multipart(cli.form);
+    opts.body = encoded.body as Uint8Array;
+    cli.headers.push(['Content-Type', encoded.contentType!]);
+  } else if (cli.json !== undefined) {
+    opts.body = cli.json;
+    cli.headers.push(['Content-Type', 'application/json']);
+  } else if (cli.data !== undefined) {
+    opts.body = cli.data;
+    if (!cli.headers.some(([n]) => n.toLowerCase() === 'content-type')) cli.headers.push(['Content-Type', 'application/x-www-form-urlencoded']);
+  }
+  const hasBody = opts.body !== undefined;
+  opts.method = cli.method ?? (hasBody ? 'POST' : 'GET');
+  return opts;
+}
+
+function describe(res: Response, started: number): string {
+  const t = res.timings;
+  const lines = [`* ${res.url}`];
+  if (res.tls) {
+    lines.push(`* TLS ${res.tls.version}, cipher ${res.tls.cipher}${res.tls.insecure ? ' — CERTIFICATE NOT VERIFIED (--insecure)' : ', certificate verified'}`);
+    const chain = (res.tls as { chain?: { subject: string; issuer: string; validFrom?: string; validTo?: string }[] }).chain;
+    for (const [i, c] of (chain ?? []).entries()) lines.push(`*   [${i}] ${c.subject}  (issuer: ${c.issuer}${c.validTo ? `, valid until ${c.validTo}` : ''})`);
+  }
+  lines.push(`* timings: dns ${t.dns} ms, connect ${t.connect} ms, tls ${t.tls} ms, first byte ${t.firstByte} ms, total ${Date.now() - started} ms${t.reused ? ' (reused connection)' : ''}`);
+  return lines.join('\n');
+}
+
+function head(res: Response): string {
+  return [`HTTP/${res.httpVersion} ${res.status} ${res.reason}`, ...[...res.headers].map(([n, v]) => `${n}: ${v}`), '', ''].join('\r\n');
+}
+
+async function download(res: Response, file: string): Promise<void> {
+  const out = createWriteStream(file);
+  const total = Number(res.headers.get('content-length') ?? NaN);
+  const tty = process.stderr.isTTY;
+  const started = Date.now();
+  let received = 0;
+  let lastDraw = 0;
+  const line = () => {
+    const secs = Math.max((Date.now() - started) / 1000, 0.001);
+    const rate = received / secs;
+    const pct = Number.isFinite(total) && total > 0 ? Math.min(100, (received / total) * 100) : undefined;
+    const eta = pct !== undefined && rate > 0 ? Math.max(0, (total - received) / rate) : undefined;
+    const bar = pct === undefined ? '' : `[${'#'.repeat(Math.round(pct / 5)).padEnd(20, '.')}] ${pct.toFixed(0).padStart(3)}% `;
+    return `${bar}${bytes(received)} at ${bytes(rate)}/s${eta !== undefined ? `, ETA ${eta.toFixed(0)} s` : ''}`;
+  };
+  for await (const chunk of res.iterContent(64 * 1024)) {
+    received += chunk.length;
+    if (!out.write(chunk)) await once(out, 'drain');
+    if (tty && Date.now() - lastDraw > 100) {
+      lastDraw = Date.now();
+      process.stderr.write(`\r${line()}\x1b[K`);
+    }
+  }
+  out.end();
+  await once(out, 'finish');
+  process.stderr.write(`${tty ? '\r' : ''}${line()} -> ${file}${tty ? '\x1b[K' : ''}\n`);
+}
+
+function bytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB'];
+  let u = 0;
+  while (n >= 1024 && u < units.length - 1) { n /= 1024; u++; }
+  return `${n.toFixed(u === 0 ? 0 : 1)} ${units[u]}`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let cli: Cli;
+  try {
+    cli = parseArgs(argv);
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`microhttps: ${err.message}\nTry 'microhttps --help'.\n`);
+    return 2;
+  }
+  if (cli.options.insecure) process.stderr.write('microhttps: WARNING: --insecure: the server certificate is NOT verified; anyone on the path can read and change this traffic\n');
+  const started = Date.now();
+  try {
+    const res = await request(cli.url!, requestOptions(cli));
+    if (cli.verbose) process.stderr.write(`${describe(res, started)}\n`);
+    if (cli.include) process.stdout.write(head(res));
+    if (cli.output) await download(res, cli.output);
+    else for await (const chunk of res.iterContent(64 * 1024)) if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
+    return 0;
+  } catch (err) {
+    if (err instanceof MicroHttpsError) {
+      process.stderr.write(`microhttps: ${err.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`microhttps: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,73 @@
+// fetch(input, init) on top of the core, returning the platform's WHATWG
+// Response (body as a ReadableStream), so code written for fetch runs as is.
+import { defaultSession } from './api.js';
+import { hostError } from './errors.js';
+import type { Session, RequestOptions } from './session.js';
+
+/** What fetch accepts, plus microhttps options (ca, timeout, limits, ...). */
+export type FetchInit = RequestInit & Omit<RequestOptions, 'method' | 'headers' | 'body' | 'redirect' | 'signal'> & { session?: Session };
+
+const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
+
+export async function fetch(input: string | URL | Request, init: FetchInit = {}): Promise<globalThis.Response> {
+  const { session = defaultSession, ...rest } = init;
+  const req = input instanceof Request ? input : undefined;
+  const url = req ? req.url : String(input);
+  const method = (init.method ?? req?.method ?? 'GET').toUpperCase();
+  const headers = [...new Headers(init.headers ?? req?.headers ?? {})];
+  const mode = init.redirect ?? req?.redirect ?? 'follow';
+  const body = await fetchBody(init.body ?? (req && req.body ? req.body : null));
+  const res = await session.request(url, {
+    ...rest,
+    method,
+    headers,
+    body,
+    signal: init.signal ?? req?.signal ?? undefined,
+    redirect: mode === 'follow' ? 20 : false,
+    stream: true,
+  });
+  if (mode === 'error' && [301, 302, 303, 307, 308].includes(res.status)) {
+    await res.close();
+    throw new TypeError(`fetch: redirect to ${res.headers.get('location')} with redirect: "error"`, { cause: hostError('REDIRECT', res.url) });
+  }
+  const nullBody = NULL_BODY_STATUS.has(res.status) || method === 'HEAD';
+  if (nullBody) await res.close();
+  const stream = nullBody ? null : toReadableStream(res.iterContent());
+  const out = new globalThis.Response(stream, {
+    status: res.status,
+    statusText: res.reason,
+    headers: [...res.headers],
+  });
+  Object.defineProperty(out, 'url', { value: res.url });
+  Object.defineProperty(out, 'redirected', { value: res.redirected });
+  return out;
+}
+
+/** A pull-based stream: the body is read from the core only as the consumer asks. */
+function toReadableStream(chunks: AsyncGenerator<Uint8Array>): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { value, done } = await chunks.next();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      } catch (err) {
+        controller.error(err);
+      }
+    },
+    async cancel() {
+      await chunks.return(undefined);
+    },
+  });
+}
+
+/** fetch's body types to what the connection sends. */
+async function fetchBody(body: BodyInit | null | undefined): Promise<RequestOptions['body']> {
+  if (body == null) return null;
+  if (typeof body === 'string' || body instanceof Uint8Array || body instanceof ArrayBuffer) return body;
+  if (body instanceof URLSearchParams) return body.toString();
+  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  if (body instanceof Blob) return new Uint8Array(await body.arrayBuffer());
+  if (body instanceof ReadableStream) return body as unknown as AsyncIterable<Uint8Array>;
+  throw new TypeError('fetch: unsupported body type (FormData is not supported yet; use URLSearchParams or bytes)');
+}
