@@ -107,6 +107,9 @@ export class Session {
     const opts: RequestOptions = { ...this.defaults, ...options, headers: mergeHeaders(this.defaults.headers, options.headers) };
     const started = Date.now();
     let url = withParams(new URL(input), opts.params);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+      throw hostError('REQUEST_INVALID', `unsupported URL scheme ${url.protocol} (use https: or http:)`);
+    }
     let method = (opts.method ?? 'GET').toUpperCase();
     let encoded = encodeBody(opts);
     let headers = requestHeaders(opts, encoded);
