@@ -5,7 +5,7 @@ import {
   LIMIT_HEADER_BYTES, LIMIT_HEADER_COUNT, LIMIT_REQUEST_HEAD_BYTES, LIMIT_IO_BUFFER_BYTES, LIMIT_TRUST_STORE_BYTES,
   MEM_STACK_SIZE, MEM_STACK_PEAK, MEM_STATIC_DATA, MEM_ARENA_SIZE, MEM_ARENA_USED, MEM_IO_BUFFER,
   MEM_HEAD_BUFFER, MEM_REQUEST_HEAD, MEM_TRUST_STORE, MEM_TLS_STATE, MEM_XFER_WINDOW, MEM_HEAP_BASE,
-  OPEN_TLS, TX_SENDREC, TX_RECVREC,
+  OPEN_TLS, OPEN_ANCHORS_ON_DEMAND, TX_SENDREC, TX_RECVREC,
 } from "./generated/spec";
 // Brings in the abort handler the build names with --use abort=...
 import "./core/abort";
@@ -14,6 +14,7 @@ import { limit, setLimit, resetLimits, freezeLimits, limitsFrozen } from "./core
 import { carve, arenaUsed } from "./core/arena";
 import {
   tx_open, tx_ack, tx_close, tx_version, tx_suite, store_init, store_add, store_used, store_count, store_detail,
+  tx_anchor_pending, tx_anchor_query, tx_anchor_resume,
   mem_stack_paint, mem_stack_peak, mem_tls_state,
 } from "./core/tls";
 import {
@@ -32,6 +33,7 @@ import { writerInit, requestStart, requestHeader, requestEnd, writerDetail } fro
 // Buffers carved by mh_init.
 let xfer: usize = 0;
 let ioBuffer: usize = 0;
+let trustStore: usize = 0;
 let opened = false;
 /** Detail of the last synchronous call that returned an error code. */
 let callDetail: u32 = 0;
@@ -55,11 +57,11 @@ export function mh_init(): u32 {
   const index = carve(limit(LIMIT_HEADER_COUNT) * FIELD_ENTRY_BYTES);
   const request = carve(limit(LIMIT_REQUEST_HEAD_BYTES));
   ioBuffer = carve(limit(LIMIT_IO_BUFFER_BYTES));
-  const trust = carve(limit(LIMIT_TRUST_STORE_BYTES));
-  if (!xfer || !head || !index || !request || !ioBuffer || (!trust && limit(LIMIT_TRUST_STORE_BYTES) != 0)) return ERR_CONFIG;
+  trustStore = carve(limit(LIMIT_TRUST_STORE_BYTES));
+  if (!xfer || !head || !index || !request || !ioBuffer || (!trustStore && limit(LIMIT_TRUST_STORE_BYTES) != 0)) return ERR_CONFIG;
   headInit(head, limit(LIMIT_HEADER_BYTES), index);
   writerInit(request, limit(LIMIT_REQUEST_HEAD_BYTES));
-  store_init(trust, limit(LIMIT_TRUST_STORE_BYTES));
+  store_init(trustStore, limit(LIMIT_TRUST_STORE_BYTES));
   freezeLimits();
   return 0;
 }
@@ -67,9 +69,10 @@ export function mh_init(): u32 {
 export function mh_xfer_ptr(): usize { return xfer; }
 export function mh_xfer_cap(): u32 { return XFER_BYTES; }
 
-/** Adds the DER certificate in the transfer window as a trust anchor. */
+/** Adds the DER certificate in the transfer window as a trust anchor:
+ *  before mh_open, or while the core asks for anchors (EV_NEED_ANCHOR). */
 export function mh_anchor_add(len: u32): u32 {
-  if (!limitsFrozen() || opened || len > XFER_BYTES) return ERR_STATE;
+  if (!limitsFrozen() || (opened && !tx_anchor_pending()) || len > XFER_BYTES) return ERR_STATE;
   const code = store_add(xfer, len);
   callDetail = store_detail();
   return code;
@@ -77,12 +80,24 @@ export function mh_anchor_add(len: u32): u32 {
 
 export function mh_anchor_count(): u32 { return store_count(); }
 
+/** After EV_NEED_ANCHOR: the SHA-256 (32 bytes) of the issuer Name the core needs anchors for. */
+export function mh_anchor_query_ptr(): usize { return tx_anchor_query(); }
+
+/** After EV_NEED_ANCHOR: the host added every anchor it has for that issuer (possibly none). */
+export function mh_anchor_resume(): u32 {
+  if (!tx_anchor_pending()) return ERR_STATE;
+  tx_anchor_resume();
+  return 0;
+}
+
 /** Starts a connection: TLS when flags has OPEN_TLS, to the server name in the transfer window. */
 export function mh_open(flags: u32, nameLen: u32): u32 {
   if (!limitsFrozen() || nameLen > XFER_BYTES) return ERR_STATE;
   clearError();
   connectionReset();
   opened = true;
+  // On demand, each connection starts with an empty store and gets only what it asks for.
+  if (flags & OPEN_ANCHORS_ON_DEMAND) store_init(trustStore, limit(LIMIT_TRUST_STORE_BYTES));
   const code = tx_open(flags, ioBuffer, limit(LIMIT_IO_BUFFER_BYTES), xfer, nameLen);
   if (code != 0 && (flags & OPEN_TLS)) fail(code, 0);
   return code;

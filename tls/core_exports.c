@@ -17,7 +17,8 @@ CORE_EXPORT(tx_open)
 int tx_open(unsigned flags, unsigned char *buf, size_t len, const char *name, size_t name_len) {
 	if (flags & MH_OPEN_TLS) {
 		tx = &tls_transport;
-		return tls_transport_open(buf, len, name, name_len, (flags & MH_OPEN_INSECURE) != 0);
+		return tls_transport_open(buf, len, name, name_len, (flags & MH_OPEN_INSECURE) != 0,
+			(flags & MH_OPEN_ANCHORS_ON_DEMAND) != 0);
 	}
 	tx = &plain_transport;
 	return plain_transport_open(buf, len);
@@ -59,6 +60,15 @@ unsigned tx_version(void) { return tx == &tls_transport ? tls_transport_version(
 
 CORE_EXPORT(tx_suite)
 unsigned tx_suite(void) { return tx == &tls_transport ? tls_transport_suite() : 0; }
+
+CORE_EXPORT(tx_anchor_pending)
+int tx_anchor_pending(void) { return tx == &tls_transport && tls_transport_anchor_pending(); }
+
+CORE_EXPORT(tx_anchor_query)
+const unsigned char *tx_anchor_query(void) { return tls_transport_anchor_query(); }
+
+CORE_EXPORT(tx_anchor_resume)
+void tx_anchor_resume(void) { tls_transport_anchor_resume(); }
 
 CORE_EXPORT(store_init)
 void store_init(unsigned char *region, size_t size) { trust_store_init(region, size); }

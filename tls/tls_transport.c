@@ -4,6 +4,7 @@
 #include "bearssl.h"
 #include "transport.h"
 #include "trust_store.h"
+#include "issuer_sniffer.h"
 #include "wasi.h"
 #include "generated/spec.h"
 
@@ -38,6 +39,15 @@ static const struct {
 #define DAYS_TO_UNIX_EPOCH 719528
 
 static int x509_failed_open;
+
+/* Trust anchors on demand: the received bytes not yet given to BearSSL
+ * because the host is being asked for an issuer's anchors. */
+static struct {
+	int enabled;
+	unsigned char *window;  /* the RECVREC window the host last filled */
+	size_t held;            /* bytes at window + given that BearSSL has not seen */
+	size_t given;
+} on_demand;
 
 static void configure_engine(void) {
 	br_ssl_engine_context *eng = &client.eng;
@@ -78,7 +88,7 @@ static void configure_x509(void) {
 }
 
 int tls_transport_open(unsigned char *buf, size_t len,
-	const char *name, size_t name_len, int insecure)
+	const char *name, size_t name_len, int insecure, int anchors_on_demand)
 {
 	/* BearSSL wants a NUL-terminated name of at most 255 bytes. */
 	static char server_name[256];
@@ -103,6 +113,9 @@ int tls_transport_open(unsigned char *buf, size_t len,
 	br_ssl_engine_inject_entropy(&client.eng, seed, sizeof seed);
 	memset(seed, 0, sizeof seed);
 
+	on_demand.enabled = anchors_on_demand;
+	on_demand.held = 0;
+	issuer_sniffer_reset();
 	x509_failed_open = 0;
 	if (!br_ssl_client_reset(&client, server_name, 0)) {
 		x509_failed_open = 1;
@@ -111,8 +124,12 @@ int tls_transport_open(unsigned char *buf, size_t len,
 	return 0;
 }
 
+static void give_scanned_bytes(void);
+
 static unsigned tls_state(void) {
-	return br_ssl_engine_current_state(&client.eng);
+	unsigned st = br_ssl_engine_current_state(&client.eng);
+	/* while bytes are held for an anchor query, no new bytes are taken */
+	return on_demand.held ? st & ~(unsigned)MH_TX_RECVREC : st;
 }
 
 static unsigned char *tls_window(unsigned which, size_t *len) {
@@ -121,7 +138,10 @@ static unsigned char *tls_window(unsigned which, size_t *len) {
 	*len = 0;
 	switch (which) {
 	case MH_TX_SENDREC: p = br_ssl_engine_sendrec_buf(eng, len); break;
-	case MH_TX_RECVREC: p = br_ssl_engine_recvrec_buf(eng, len); break;
+	case MH_TX_RECVREC:
+		p = on_demand.held ? NULL : br_ssl_engine_recvrec_buf(eng, len);
+		on_demand.window = p;
+		break;
 	case MH_TX_SENDAPP: p = br_ssl_engine_sendapp_buf(eng, len); break;
 	case MH_TX_RECVAPP: p = br_ssl_engine_recvapp_buf(eng, len); break;
 	}
@@ -132,9 +152,61 @@ static void tls_ack(unsigned which, size_t len) {
 	br_ssl_engine_context *eng = &client.eng;
 	switch (which) {
 	case MH_TX_SENDREC: br_ssl_engine_sendrec_ack(eng, len); break;
-	case MH_TX_RECVREC: br_ssl_engine_recvrec_ack(eng, len); break;
+	case MH_TX_RECVREC:
+		if (on_demand.enabled) {
+			/* BearSSL's window never reaches past the current record, so
+			 * bytes held back stay where they are until they are given. */
+			on_demand.held = len;
+			on_demand.given = 0;
+			give_scanned_bytes();
+		} else {
+			br_ssl_engine_recvrec_ack(eng, len);
+		}
+		break;
 	case MH_TX_SENDAPP: br_ssl_engine_sendapp_ack(eng, len); break;
 	case MH_TX_RECVAPP: br_ssl_engine_recvapp_ack(eng, len); break;
+	}
+}
+
+/* Gives BearSSL the held bytes up to the next issuer Name still to be
+ * answered. Before encryption starts BearSSL consumes a record's payload in
+ * pieces and rewinds its window to just after the record header, so the held
+ * bytes are first moved to wherever the window now is. */
+static void give_scanned_bytes(void) {
+	size_t room;
+	unsigned char *src = on_demand.window + on_demand.given;
+	unsigned char *dst = br_ssl_engine_recvrec_buf(&client.eng, &room);
+	if (dst == NULL || room < on_demand.held) {
+		br_ssl_engine_fail(&client.eng, BR_ERR_BAD_STATE); /* cannot happen with plaintext records */
+		on_demand.held = 0;
+		return;
+	}
+	if (dst != src) {
+		memmove(dst, src, on_demand.held);
+	}
+	size_t n = issuer_sniffer_scan(dst, on_demand.held);
+	on_demand.window = dst;
+	on_demand.given = n;
+	on_demand.held -= n;
+	br_ssl_engine_recvrec_ack(&client.eng, n);
+}
+
+int tls_transport_anchor_pending(void) {
+	return on_demand.enabled && issuer_sniffer_pending();
+}
+
+const unsigned char *tls_transport_anchor_query(void) {
+	return issuer_sniffer_hash();
+}
+
+/* The host added what it has for the pending issuer: let BearSSL see the
+ * anchors, then the rest of the held bytes. */
+void tls_transport_anchor_resume(void) {
+	x509.trust_anchors = trust_store_anchors();
+	x509.trust_anchors_num = trust_store_count();
+	issuer_sniffer_resume();
+	if (on_demand.held) {
+		give_scanned_bytes();
 	}
 }
 

@@ -2,12 +2,12 @@
 // the HTTP state and names the one thing the host must do next (send, receive,
 // take a head, take body bytes, ...). Nothing here blocks or does I/O.
 import {
-  EV_IDLE, EV_ERROR, EV_SEND, EV_RECV, EV_WRITE_BODY, EV_BODY, EV_DONE,
+  EV_IDLE, EV_ERROR, EV_SEND, EV_RECV, EV_WRITE_BODY, EV_BODY, EV_DONE, EV_NEED_ANCHOR,
   TX_CLOSED, TX_SENDREC, TX_RECVREC, TX_SENDAPP, TX_RECVAPP, BODY_NONE,
   ERR_CLOSED, ERR_INTERNAL, ERR_REQUEST_INVALID, ERR_STATE,
 } from "../generated/spec";
 import { fail, failed } from "./error";
-import { tx_state, tx_window, tx_window_len, tx_ack, tx_flush, tx_error, tx_detail, tx_peer_eof } from "./tls";
+import { tx_state, tx_window, tx_window_len, tx_ack, tx_flush, tx_error, tx_detail, tx_peer_eof, tx_anchor_pending } from "./tls";
 import { parse, parseEof, consumed, expectResponse, NEED_INPUT } from "../http/responseParser";
 import {
   headPending, copyHeadTo, bodyKind, requestIsHead, requestAskedClose, bodyWrite, framedBytes, bodyEndBytes, writeBodyEnd,
@@ -69,6 +69,7 @@ export function step(): u32 {
     bodyViewBytes = 0;
   }
   for (let guard: u32 = 0; guard < STEP_GUARD; guard++) {
+    if (tx_anchor_pending()) return EV_NEED_ANCHOR;
     const st = tx_state();
     if (st & TX_CLOSED) return transportClosed();
     if (st & TX_SENDREC) return offerSend();

@@ -13,6 +13,9 @@
 @external("env", "tx_is_tls") export declare function tx_is_tls(): u32;
 @external("env", "tx_version") export declare function tx_version(): u32;
 @external("env", "tx_suite") export declare function tx_suite(): u32;
+@external("env", "tx_anchor_pending") export declare function tx_anchor_pending(): u32;
+@external("env", "tx_anchor_query") export declare function tx_anchor_query(): usize;
+@external("env", "tx_anchor_resume") export declare function tx_anchor_resume(): void;
 @external("env", "store_init") export declare function store_init(region: usize, size: u32): void;
 @external("env", "store_add") export declare function store_add(der: usize, len: u32): u32;
 @external("env", "store_used") export declare function store_used(): u32;

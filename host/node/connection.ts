@@ -8,6 +8,7 @@ import { Event, OpenFlag, BodyKind, limitSpecs } from './generated/spec.js';
 import { coreError, hostError, MicroHttpsError } from './errors.js';
 import { SocketPump } from './socketPump.js';
 import { trustAnchors, type CaInput } from './trust.js';
+import { AnchorIndex } from './anchorIndex.js';
 import { Headers } from './headers.js';
 
 export type LimitName = (typeof limitSpecs)[number]['name'];
@@ -73,6 +74,7 @@ export class Connection {
   readonly core: Core;
   readonly options: ConnectionOptions;
   readonly #pump: SocketPump;
+  readonly #anchors: AnchorIndex | undefined;
   #closed = false;
   timings: ConnectTimings = { dns: 0, connect: 0, tls: 0 };
   /** Requests completed on this connection (a pool reuses it when > 0). */
@@ -83,6 +85,7 @@ export class Connection {
   private constructor(core: Core, pump: SocketPump, options: ConnectionOptions) {
     this.core = core;
     this.#pump = pump;
+    this.#anchors = options.tls ? anchorIndex(options.ca) : undefined;
     this.options = options;
     this.readTimeout = options.timeout.read;
   }
@@ -103,7 +106,7 @@ export class Connection {
     const conn = new Connection(core, new SocketPump(socket), options);
     try {
       const name = encoder.encode(options.servername ?? options.host);
-      const flags = options.tls ? OpenFlag.TLS : 0;
+      const flags = options.tls ? OpenFlag.TLS | OpenFlag.ANCHORS_ON_DEMAND : 0;
       const code = core.x.mh_open(flags, core.putXfer(name));
       if (code !== 0) throw coreError(code, core.x.mh_error_detail(), 'opening the connection');
       await conn.next('tls', deadline - Date.now());
@@ -131,12 +134,26 @@ export class Connection {
           this.core.view(x.mh_recv_ptr(), chunk.length).set(chunk);
           x.mh_recv_commit(chunk.length);
         }
+      } else if (ev === Event.NEED_ANCHOR) {
+        this.#answerAnchorQuery();
       } else if (ev === Event.ERROR) {
         throw coreError(x.mh_error_code(), x.mh_error_detail(), phase);
       } else {
         return ev;
       }
     }
+  }
+
+  /** The core met an issuer: hand it the anchors whose subject matches, if any. */
+  #answerAnchorQuery(): void {
+    const x = this.core.x;
+    const issuer = Buffer.from(this.core.view(x.mh_anchor_query_ptr(), 32));
+    for (const der of this.#anchors?.lookup(issuer) ?? []) {
+      if (der.length > x.mh_xfer_cap()) continue; // larger than any anchor we can load
+      const code = x.mh_anchor_add(this.core.putXfer(der));
+      if (code !== 0) throw coreError(code, x.mh_call_detail(), 'loading a trust anchor (raise the trustStoreBytes limit?)');
+    }
+    x.mh_anchor_resume();
   }
 
   /** Writes the request (head and body) and returns the first response event. */
@@ -309,22 +326,17 @@ function setUpCore(options: ConnectionOptions): Core {
   }
   const code = x.mh_init();
   if (code !== 0) throw coreError(code, 0, 'mh_init: the limits do not fit in the core\'s arena');
-  if (options.tls) loadAnchors(core, options.ca);
   return core;
 }
 
-function loadAnchors(core: Core, ca: CaInput | undefined): void {
-  const x = core.x;
+/** One index per set of anchors: Node's roots are indexed once per process. */
+const indexes = new WeakMap<readonly Uint8Array[], AnchorIndex>();
+
+function anchorIndex(ca: CaInput | undefined): AnchorIndex {
   const anchors = trustAnchors(ca);
-  for (const [i, der] of anchors.entries()) {
-    if (der.length > x.mh_xfer_cap()) throw hostError('CONFIG', `trust anchor #${i} is larger than the transfer window`);
-    const code = x.mh_anchor_add(core.putXfer(der));
-    // Node's store may hold a root whose key type BearSSL does not know:
-    // skipping it loses nothing we could validate. A caller's ca must load.
-    if (code !== 0 && ca !== undefined) {
-      throw coreError(code, x.mh_call_detail(), `trust anchor #${i} in ca could not be loaded (BearSSL decoder error ${x.mh_call_detail()}; or trustStoreBytes is too small)`);
-    }
-  }
+  let index = indexes.get(anchors);
+  if (!index) indexes.set(anchors, (index = new AnchorIndex(anchors)));
+  return index;
 }
 
 async function resolve(options: ConnectionOptions): Promise<string[]> {
