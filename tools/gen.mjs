@@ -52,6 +52,23 @@ function cHeader() {
   return out.join('\n') + '\n';
 }
 
+/** C lookup tables for hosts written in C (host/wamr): code -> name and message. */
+function cNames() {
+  const guard = 'MH_SPEC_NAMES_H';
+  const out = [`/* ${HEADER.replace('/*', '/<name>')} */`, `#ifndef ${guard}`, `#define ${guard}`, '#include <stdint.h>'];
+  const lookup = (fn, what, list, field) => {
+    const cases = list.map((x) => `  case ${x.id}: return ${JSON.stringify(x[field])};`).join('\n');
+    return `/* ${what}; NULL for an unknown value. */\nstatic inline const char *${fn}(uint32_t id) {\n  switch (id) {\n${cases}\n  default: return 0;\n  }\n}`;
+  };
+  out.push(lookup('mh_error_name', 'Name of error code id (MH_ERR_*), e.g. "CERT_EXPIRED"', errors.codes, 'name'));
+  out.push(lookup('mh_error_message', 'What error code id means', errors.codes, 'message'));
+  out.push(lookup('mh_parse_detail_name', 'Name of a PARSE_* detail', errors.parseDetails.list, 'name'));
+  out.push(lookup('mh_request_detail_name', 'Name of a REQ_* detail', errors.requestDetails.list, 'name'));
+  out.push(lookup('mh_limit_name', 'Name of limit id (LIMIT_*), as in spec/limits.json', limits.limits, 'name'));
+  out.push('#endif');
+  return out.join('\n') + '\n';
+}
+
 function typeScript() {
   const out = [`// ${HEADER}`];
   const obj = (list, key = 'id') => `{\n${list.map((x) => `  ${x.name}: ${x[key]},`).join('\n')}\n} as const`;
@@ -121,5 +138,6 @@ if (check) {
 } else {
   write('assembly/generated/spec.ts', assemblyScript());
   write('tls/generated/spec.h', cHeader());
+  write('tls/generated/spec_names.h', cNames());
   write('host/node/generated/spec.ts', typeScript());
 }
