@@ -46,7 +46,7 @@ static int check_call(microhttps *conn, uint32_t code, const char *during, micro
     return core_error(err, code, core_call0(conn, X_CALL_DETAIL, err), during);
 }
 
-/* Copies len bytes into the transfer window at offset; 0, or CONFIG when they do not fit. */
+/* Copies len bytes into the transfer window at offset; 0, or REQUEST_INVALID when they do not fit. */
 static int put_xfer(microhttps *conn, uint32_t offset, const void *data, size_t len, microhttps_error *err) {
     uint32_t cap = core_call0(conn, X_XFER_CAP, err);
     uint32_t ptr = core_call0(conn, X_XFER_PTR, err);
@@ -237,11 +237,8 @@ static int failed(microhttps *conn, microhttps_error *err) {
 int microhttps_request(microhttps *conn, const microhttps_req *r, microhttps_error *err) {
     if (require_state(conn, CONN_READY, "microhttps_request", err)) return (int)err->code;
     if (!r || !r->method || !r->target) return core_fail(err, MH_ERR_REQUEST_INVALID, 0, "a request needs a method and a target");
-    if (write_head(conn, r, err)) {
-        /* a refused head leaves the connection as it was (nothing was sent) */
-        if (err->code == MH_ERR_REQUEST_INVALID) return (int)err->code;
-        return failed(conn, err);
-    }
+    /* A refused head leaves a half-built request in the core: the connection is done for. */
+    if (write_head(conn, r, err)) return failed(conn, err);
     size_t offset = 0;
     for (;;) {
         int ev = next_event(conn, conn->read_timeout_ms, "request", err);

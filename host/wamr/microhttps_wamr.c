@@ -3,12 +3,14 @@
  *
  *   microhttps-wamr URL... [--ca FILE] [--resolve host:port:addr]
  *                   [-X METHOD] [-H 'Name: value']... [-d DATA]
- *                   [--wasm FILE] [--wasi-natives] [--stats]
+ *                   [--wasm FILE] [--wasm-stack BYTES] [--wasi-natives] [--stats]
  *
  * Writes each response body to stdout. Several URLs on the same origin share
  * one keep-alive connection, like curl. On failure prints the error code
  * (CERT_EXPIRED, ...) on the first line of stderr, a message on the second,
- * and exits 1; usage errors exit 2.
+ * and exits 1; usage errors exit 2. --stats prints memory figures to stderr
+ * after each response (and WAMR's own breakdown when built with
+ * `make PROFILE_MEMORY=1` against a WAMR_BUILD_MEMORY_PROFILING=1 runtime).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -47,6 +49,7 @@ typedef struct cli {
     microhttps_field headers[MAX_HEADERS];
     uint32_t header_count;
     const char *wasm_file;
+    uint32_t wasm_stack;
     int wasi_natives;
     int stats;
 } cli;
@@ -54,7 +57,7 @@ typedef struct cli {
 static int usage(const char *why) {
     fprintf(stderr, "microhttps-wamr: %s\n"
             "usage: microhttps-wamr URL... [--ca FILE] [--resolve host:port:addr] [-X METHOD] [-H 'Name: value']...\n"
-            "                       [-d DATA] [--wasm FILE] [--wasi-natives] [--stats]\n", why);
+            "                       [-d DATA] [--wasm FILE] [--wasm-stack BYTES] [--wasi-natives] [--stats]\n", why);
     return 2;
 }
 
@@ -153,6 +156,7 @@ static int parse_args(int argc, char **argv, cli *c) {
         else if (!strcmp(a, "-X") && has_value) c->method = argv[++i];
         else if (!strcmp(a, "-d") && has_value) c->data = argv[++i];
         else if (!strcmp(a, "--wasm") && has_value) c->wasm_file = argv[++i];
+        else if (!strcmp(a, "--wasm-stack") && has_value) c->wasm_stack = (uint32_t)strtoul(argv[++i], NULL, 10);
         else if (!strcmp(a, "--wasi-natives")) c->wasi_natives = 1;
         else if (!strcmp(a, "--stats")) c->stats = 1;
         else if (!strcmp(a, "-H") && has_value) {
@@ -176,11 +180,15 @@ static int parse_args(int argc, char **argv, cli *c) {
 static void print_stats(microhttps *conn, int index) {
     mem_alloc_info_t pool;
     if (!wasm_runtime_get_mem_alloc_info(&pool)) memset(&pool, 0, sizeof pool);
-    fprintf(stderr, "stats request=%d status=%u linear_memory=%llu heap_base=%u arena_used=%u static_data=%u "
-            "runtime_pool_used=%u runtime_pool_highmark=%u\n",
+    fprintf(stderr, "stats request=%d status=%u linear_memory=%llu heap_base=%u arena_used=%u static_data=%u trust_store=%u "
+            "runtime_pool_used=%u runtime_pool_highmark=%u stack_peak=%u\n",
             index, microhttps_status(conn), (unsigned long long)microhttps_linear_memory_bytes(conn),
             microhttps_core_mem(conn, MH_MEM_HEAP_BASE), microhttps_core_mem(conn, MH_MEM_ARENA_USED),
-            microhttps_core_mem(conn, MH_MEM_STATIC_DATA), pool.total_size - pool.total_free_size, pool.highmark_size);
+            microhttps_core_mem(conn, MH_MEM_STATIC_DATA), microhttps_core_mem(conn, MH_MEM_TRUST_STORE),
+            pool.total_size - pool.total_free_size, pool.highmark_size, microhttps_core_mem(conn, MH_MEM_STACK_PEAK));
+#ifdef MICROHTTPS_DUMP_MEM_CONSUMPTION
+    wasm_runtime_dump_mem_consumption(conn->exec_env);
+#endif
 }
 
 /* Writes the body of the current response to stdout. */
@@ -215,6 +223,7 @@ static int fetch_all(const cli *c, const microhttps_core *core, const char *ca, 
                 .host = u.host, .port = u.port, .tls = u.tls,
                 .address = resolved_address(c->resolve, &u, address, sizeof address),
                 .ca_pem = ca, .ca_pem_len = ca_len, .ca_skip_unusable = c->ca_file == NULL,
+                .wasm_stack_bytes = c->wasm_stack,
             };
             if (microhttps_open(&conn, core, &o, &e)) {
                 rc = report(&e);
