@@ -14,7 +14,7 @@ import { cpus } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readWasm, staticDataEnd, exportedGlobal } from './wasm-reader.mjs';
-import { selectProfiles, toolFlags } from './profiles.mjs';
+import { PROFILES, selectProfiles, toolFlags } from './profiles.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'build');
@@ -110,9 +110,15 @@ async function main() {
   const brRoot = bearssl.startsWith('/') ? bearssl : join(root, bearssl);
 
   const byFeatures = new Map();
-  for (const p of profiles) byFeatures.set(p.features.join(','), [...(byFeatures.get(p.features.join(',')) ?? []), p]);
-  for (const group of byFeatures.values()) {
-    const built = await buildCore(clang, brRoot, group[0].features, join(out, group[0].name));
+  for (const p of profiles) {
+    const key = p.features.join(',');
+    byFeatures.set(key, [...(byFeatures.get(key) ?? []), p]);
+  }
+  for (const [key, group] of byFeatures) {
+    // The work folder is named after the first profile in the table with these
+    // features, whichever profiles MH_PROFILE selects, so objects are reused.
+    const workDir = join(out, PROFILES.find((p) => p.features.join(',') === key).name);
+    const built = await buildCore(clang, brRoot, group[0].features, workDir);
     for (const profile of group) {
       copyFileSync(built.file, join(out, profile.output));
       const info = readWasm(readFileSync(join(out, profile.output)));

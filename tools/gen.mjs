@@ -4,7 +4,7 @@
 //
 //   node tools/gen.mjs          write the generated files
 //   node tools/gen.mjs --check  fail if a generated docs section is stale
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -115,6 +115,8 @@ function fillSection(text, key, body) {
 
 function write(rel, text) {
   const file = join(root, rel);
+  // An unchanged file keeps its mtime, so the build does not recompile every C object.
+  if (existsSync(file) && readFileSync(file, 'utf8') === text) return;
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, text);
 }
