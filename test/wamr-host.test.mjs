@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startHttpsServer, startHttpServer, echoHandler } from './helpers/servers.mjs';
+import { startHttpsServer, startHttpServer, startRawServer, echoHandler } from './helpers/servers.mjs';
 import { localPki } from './helpers/core-client.mjs';
 
 const { WAMR_DIR, WAMR_LIB } = process.env;
@@ -167,6 +167,21 @@ test('a closed port -> CONNECT', { skip }, async () => {
   const r = await run([`http://127.0.0.1:${port}/`]);
   assert.equal(r.code, 1);
   assert.equal(r.errorCode, 'CONNECT');
+});
+
+test('a malformed response -> HTTP_PARSE with its detail; a silent server -> TIMEOUT', { skip }, async () => {
+  const broken = await startRawServer({ onConnection: (socket) => socket.once('data', () => socket.end('HTTP/1.1 2OO OK\r\n\r\n')) });
+  const silent = await startRawServer({ onConnection: () => {} });
+  try {
+    const parse = await run([`http://127.0.0.1:${broken.port}/`]);
+    assert.equal(parse.errorCode, 'HTTP_PARSE');
+    assert.match(parse.stderr, /BAD_STATUS_CODE/);
+    const timeout = await run([`http://127.0.0.1:${silent.port}/`, '--timeout', '200']);
+    assert.equal(timeout.errorCode, 'TIMEOUT');
+  } finally {
+    await broken.close();
+    await silent.close();
+  }
 });
 
 test('the portable profile and registered WASI natives (no libc-wasi needed) serve the same GET', { skip }, async () => {

@@ -3,7 +3,7 @@
  *
  *   microhttps-wamr URL... [--ca FILE] [--resolve host:port:addr]
  *                   [-X METHOD] [-H 'Name: value']... [-d DATA]
- *                   [--wasm FILE] [--wasm-stack BYTES] [--wasi-natives] [--stats]
+ *                   [--timeout MS] [--wasm FILE] [--wasm-stack BYTES] [--wasi-natives] [--stats]
  *
  * Writes each response body to stdout. Several URLs on the same origin share
  * one keep-alive connection, like curl. On failure prints the error code
@@ -50,6 +50,7 @@ typedef struct cli {
     uint32_t header_count;
     const char *wasm_file;
     uint32_t wasm_stack;
+    uint32_t timeout_ms; /* connect and read; 0: the library's default */
     int wasi_natives;
     int stats;
 } cli;
@@ -57,7 +58,7 @@ typedef struct cli {
 static int usage(const char *why) {
     fprintf(stderr, "microhttps-wamr: %s\n"
             "usage: microhttps-wamr URL... [--ca FILE] [--resolve host:port:addr] [-X METHOD] [-H 'Name: value']...\n"
-            "                       [-d DATA] [--wasm FILE] [--wasm-stack BYTES] [--wasi-natives] [--stats]\n", why);
+            "                       [-d DATA] [--timeout MS] [--wasm FILE] [--wasm-stack BYTES] [--wasi-natives] [--stats]\n", why);
     return 2;
 }
 
@@ -157,6 +158,7 @@ static int parse_args(int argc, char **argv, cli *c) {
         else if (!strcmp(a, "-d") && has_value) c->data = argv[++i];
         else if (!strcmp(a, "--wasm") && has_value) c->wasm_file = argv[++i];
         else if (!strcmp(a, "--wasm-stack") && has_value) c->wasm_stack = (uint32_t)strtoul(argv[++i], NULL, 10);
+        else if (!strcmp(a, "--timeout") && has_value) c->timeout_ms = (uint32_t)strtoul(argv[++i], NULL, 10);
         else if (!strcmp(a, "--wasi-natives")) c->wasi_natives = 1;
         else if (!strcmp(a, "--stats")) c->stats = 1;
         else if (!strcmp(a, "-H") && has_value) {
@@ -224,6 +226,7 @@ static int fetch_all(const cli *c, const microhttps_core *core, const char *ca, 
                 .address = resolved_address(c->resolve, &u, address, sizeof address),
                 .ca_pem = ca, .ca_pem_len = ca_len, .ca_skip_unusable = c->ca_file == NULL,
                 .wasm_stack_bytes = c->wasm_stack,
+                .connect_timeout_ms = c->timeout_ms, .read_timeout_ms = c->timeout_ms,
             };
             if (microhttps_open(&conn, core, &o, &e)) {
                 rc = report(&e);
