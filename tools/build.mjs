@@ -2,15 +2,19 @@
 // wasm32), assembly/ with asc on top of the same linear memory, joined by
 // wasm-merge, then trimmed to the documented ABI and optimised. Then the Node
 // host's TypeScript. `npm install` runs this through the "prepare" script.
+// Each build profile (tools/profiles.mjs) is a binary with its own wasm
+// feature set; profiles with the same features share one build.
 //
 // Environment: BEARSSL_SRC (an unpacked BearSSL 0.6 tree), CLANG (compiler),
-// MH_JOBS (parallel C compiles).
+// MH_JOBS (parallel C compiles), MH_PROFILE (comma-separated profiles to
+// build; default: all).
 import { spawnSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readWasm, staticDataEnd, exportedGlobal } from './wasm-reader.mjs';
+import { PROFILES, selectProfiles, toolFlags } from './profiles.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'build');
@@ -96,6 +100,7 @@ function heapBaseOf(wasmFile) {
 }
 
 async function main() {
+  const profiles = selectProfiles(process.env.MH_PROFILE);
   step('generating code from spec/');
   run(process.execPath, [join(root, 'tools', 'gen.mjs')]);
 
@@ -104,9 +109,35 @@ async function main() {
   const bearssl = run('sh', [join(root, 'tools', 'fetch-bearssl.sh'), join(out, 'bearssl')]).trim().split('\n').pop();
   const brRoot = bearssl.startsWith('/') ? bearssl : join(root, bearssl);
 
-  step(`compiling C (${clang})`);
+  const byFeatures = new Map();
+  for (const p of profiles) {
+    const key = p.features.join(',');
+    byFeatures.set(key, [...(byFeatures.get(key) ?? []), p]);
+  }
+  for (const [key, group] of byFeatures) {
+    // The work folder is named after the first profile in the table with these
+    // features, whichever profiles MH_PROFILE selects, so objects are reused.
+    const workDir = join(out, PROFILES.find((p) => p.features.join(',') === key).name);
+    const built = await buildCore(clang, brRoot, group[0].features, workDir);
+    for (const profile of group) {
+      copyFileSync(built.file, join(out, profile.output));
+      const info = readWasm(readFileSync(join(out, profile.output)));
+      console.log(`[build] build/${profile.output} (profile ${profile.name}): ${statSync(built.file).size} bytes, ` +
+        `memory ${info.memories[0].min} pages, __heap_base ${built.heapBase}`);
+    }
+  }
+
+  step('compiling the Node host (tsc)');
+  run(bin('tsc'), ['-p', join(root, 'tsconfig.json')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  chmodSync(join(root, 'dist', 'cli.js'), 0o755);
+}
+
+/** Builds the core with one wasm feature set in dir; returns the file and its __heap_base. */
+async function buildCore(clang, brRoot, features, dir) {
+  const flags = toolFlags(features);
+  step(`compiling C (${clang}) for features ${features.join(', ')}`);
   const cflags = [
-    '--target=wasm32', '-O2', '-ffreestanding', '-nostdlib', '-mbulk-memory',
+    '--target=wasm32', ...flags.clang, '-O2', '-ffreestanding', '-nostdlib',
     '-ffunction-sections', '-fdata-sections', '-fvisibility=hidden',
     '-isystem', join(root, 'tls', 'include'), '-I', join(brRoot, 'inc'), '-I', join(brRoot, 'src'), '-I', join(root, 'tls'),
     // BearSSL must never reach for OS time or randomness (hosts supply both),
@@ -114,44 +145,38 @@ async function main() {
     '-DBR_USE_URANDOM=0', '-DBR_INT128=0', '-DBR_UMUL128=0', '-DBR_USE_WIN32_RAND=0', '-DBR_RDRAND=0', '-DBR_USE_UNIX_TIME=0', '-DBR_USE_WIN32_TIME=0',
     '-Wall', '-Wno-unused-function',
   ];
-  const objects = await compileC(clang, [...cFiles(join(brRoot, 'src')), ...cFiles(join(root, 'tls'))], cflags, join(out, 'obj'));
+  const objects = await compileC(clang, [...cFiles(join(brRoot, 'src')), ...cFiles(join(root, 'tls'))], cflags, join(dir, 'obj'));
 
   // Pass 1 learns where C's static data ends; AssemblyScript's data goes
   // right after it; pass 2 sizes the one memory to hold both exactly.
   step('linking C (pass 1)');
-  linkC(clang, objects, 0, join(out, 'tls.wasm'));
-  const cHeapBase = heapBaseOf(join(out, 'tls.wasm'));
+  linkC(clang, objects, 0, join(dir, 'tls.wasm'));
+  const cHeapBase = heapBaseOf(join(dir, 'tls.wasm'));
 
   step('compiling AssemblyScript');
-  // asconfig.json holds the compiler options; only the memory base is computed here.
-  run(bin('asc'), ['--config', 'asconfig.json', '--target', 'release', '--memoryBase', String(cHeapBase)]);
-  const asEnd = staticDataEnd(readWasm(readFileSync(join(out, 'http.wasm'))));
+  // asconfig.json holds the compiler options; the memory base, output and features are set here.
+  run(bin('asc'), ['--config', 'asconfig.json', '--target', 'release', '--memoryBase', String(cHeapBase),
+    '--outFile', join(dir, 'http.wasm'), ...flags.asc]);
+  const asEnd = staticDataEnd(readWasm(readFileSync(join(dir, 'http.wasm'))));
   const heapBase = Math.ceil(Math.max(cHeapBase, asEnd) / 16) * 16;
   const memoryBytes = Math.ceil(heapBase / PAGE) * PAGE;
 
   step('linking C (pass 2)');
-  linkC(clang, objects, memoryBytes, join(out, 'tls.wasm'));
+  linkC(clang, objects, memoryBytes, join(dir, 'tls.wasm'));
 
   step('merging and optimising');
-  run(bin('wasm-merge'), [join(out, 'tls.wasm'), 'env', join(out, 'http.wasm'), 'http', '-o', join(out, 'merged.wasm'),
-    '--enable-bulk-memory', '--enable-sign-ext', '--enable-mutable-globals', '--enable-nontrapping-float-to-int', '--skip-export-conflicts']);
-  await finalize(join(out, 'merged.wasm'), join(out, 'microhttps.wasm'), heapBase);
-
-  step('compiling the Node host (tsc)');
-  run(bin('tsc'), ['-p', join(root, 'tsconfig.json')], { stdio: ['ignore', 'inherit', 'inherit'] });
-  chmodSync(join(root, 'dist', 'cli.js'), 0o755);
-
-  const info = readWasm(readFileSync(join(out, 'microhttps.wasm')));
-  console.log(`[build] build/microhttps.wasm: ${statSync(join(out, 'microhttps.wasm')).size} bytes, ` +
-    `memory ${info.memories[0].min} pages, __heap_base ${heapBase}`);
+  run(bin('wasm-merge'), [join(dir, 'tls.wasm'), 'env', join(dir, 'http.wasm'), 'http', '-o', join(dir, 'merged.wasm'),
+    ...flags.merge, '--skip-export-conflicts']);
+  const file = join(dir, 'microhttps.wasm');
+  await finalize(join(dir, 'merged.wasm'), file, heapBase, flags.binaryen);
+  return { file, heapBase };
 }
 
 /** Keeps only the ABI's exports, points __heap_base at the true end of static data, optimises. */
-async function finalize(input, output, heapBase) {
+async function finalize(input, output, heapBase, features) {
   const { default: binaryen } = await import('binaryen');
   const m = binaryen.readBinary(readFileSync(input));
-  m.setFeatures(binaryen.Features.MVP | binaryen.Features.BulkMemory | binaryen.Features.BulkMemoryOpt | binaryen.Features.SignExt |
-    binaryen.Features.MutableGlobals | binaryen.Features.NontrappingFPToInt);
+  m.setFeatures(features.reduce((mask, f) => mask | binaryen.Features[f], binaryen.Features.MVP));
   const names = [];
   for (let i = 0; i < m.getNumExports(); i++) names.push(binaryen.getExportInfo(m.getExportByIndex(i)).name);
   for (const name of names) if (!name.startsWith('mh_') && name !== 'memory') m.removeExport(name);

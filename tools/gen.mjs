@@ -4,7 +4,7 @@
 //
 //   node tools/gen.mjs          write the generated files
 //   node tools/gen.mjs --check  fail if a generated docs section is stale
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -48,6 +48,23 @@ function assemblyScript() {
 function cHeader() {
   const out = [`/* ${HEADER.replace('/*', '/<name>')} */`, '#ifndef MH_SPEC_H', '#define MH_SPEC_H'];
   for (const [name, value, doc] of constants()) out.push(`/* ${doc.replace(/\*\//g, '* /')} */\n#define MH_${name} ${value}u`);
+  out.push('#endif');
+  return out.join('\n') + '\n';
+}
+
+/** C lookup tables for hosts written in C (host/wamr): code -> name and message. */
+function cNames() {
+  const guard = 'MH_SPEC_NAMES_H';
+  const out = [`/* ${HEADER.replace('/*', '/<name>')} */`, `#ifndef ${guard}`, `#define ${guard}`, '#include <stdint.h>'];
+  const lookup = (fn, what, list, field) => {
+    const cases = list.map((x) => `  case ${x.id}: return ${JSON.stringify(x[field])};`).join('\n');
+    return `/* ${what}; NULL for an unknown value. */\nstatic inline const char *${fn}(uint32_t id) {\n  switch (id) {\n${cases}\n  default: return 0;\n  }\n}`;
+  };
+  out.push(lookup('mh_error_name', 'Name of error code id (MH_ERR_*), e.g. "CERT_EXPIRED"', errors.codes, 'name'));
+  out.push(lookup('mh_error_message', 'What error code id means', errors.codes, 'message'));
+  out.push(lookup('mh_parse_detail_name', 'Name of a PARSE_* detail', errors.parseDetails.list, 'name'));
+  out.push(lookup('mh_request_detail_name', 'Name of a REQ_* detail', errors.requestDetails.list, 'name'));
+  out.push(lookup('mh_limit_name', 'Name of limit id (LIMIT_*), as in spec/limits.json', limits.limits, 'name'));
   out.push('#endif');
   return out.join('\n') + '\n';
 }
@@ -98,6 +115,8 @@ function fillSection(text, key, body) {
 
 function write(rel, text) {
   const file = join(root, rel);
+  // An unchanged file keeps its mtime, so the build does not recompile every C object.
+  if (existsSync(file) && readFileSync(file, 'utf8') === text) return;
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, text);
 }
@@ -121,5 +140,6 @@ if (check) {
 } else {
   write('assembly/generated/spec.ts', assemblyScript());
   write('tls/generated/spec.h', cHeader());
+  write('tls/generated/spec_names.h', cNames());
   write('host/node/generated/spec.ts', typeScript());
 }

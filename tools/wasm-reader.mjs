@@ -1,5 +1,5 @@
 // A small reader for the parts of a .wasm binary the build and the tests
-// look at: imports, exports, memory limits, data segments, feature use.
+// look at: imports, exports, memory limits, data segments, declared features.
 // It decodes sections only; disassembly is left to binaryen.
 
 /** @param {Uint8Array} bytes */
@@ -47,7 +47,16 @@ export function readWasm(bytes) {
     const label = sectionNames[id] ?? `section${id}`;
     out.sectionSizes[label] = (out.sectionSizes[label] ?? 0) + size;
     if (id === 0) {
-      out.customSections.push(name());
+      const section = name();
+      out.customSections.push(section);
+      // Features the producer declares: '+' used, '-' must not be used.
+      if (section === 'target_features') {
+        out.targetFeatures = [];
+        for (let n = uleb(); n > 0; n--) {
+          const prefix = String.fromCharCode(u8());
+          out.targetFeatures.push(`${prefix}${name()}`);
+        }
+      }
     } else if (id === 2) {
       for (let n = uleb(); n > 0; n--) {
         const module = name(), field = name(), kind = kinds[u8()];

@@ -1,0 +1,364 @@
+/*
+ * The C API of microhttps.h: one connection = one instance of the core plus
+ * one socket. This file is the host's half of the sans-IO loop: it runs
+ * mh_step() and does what each event asks (send, receive, take body bytes).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core_calls.h"
+#include "generated/spec.h"
+#include "generated/spec_names.h"
+#include "microhttps.h"
+#include "pem.h"
+#include "socket_io.h"
+
+enum conn_state {
+    CONN_CLOSED,  /* not open (or closed) */
+    CONN_READY,   /* open, no request in progress */
+    CONN_BODY,    /* response head read, body being read */
+    CONN_SPENT,   /* a response completed and the connection cannot carry another */
+    CONN_DEAD,    /* failed: only microhttps_close() is allowed */
+};
+
+/* Best-effort wait for the peer to take close_notify. */
+#define CLOSE_TIMEOUT_MS 1000u
+
+static uint32_t or_default(uint32_t value, uint32_t fallback) {
+    return value ? value : fallback;
+}
+
+/* Fills err from the core's error code and detail, naming the detail where the spec has a name. */
+static int core_error(microhttps_error *err, uint32_t code, uint32_t detail, const char *during) {
+    const char *what = mh_error_message(code);
+    const char *detail_name = NULL;
+    if (code == MH_ERR_HTTP_PARSE || (code == MH_ERR_CLOSED && detail != 0)) detail_name = mh_parse_detail_name(detail);
+    else if (code == MH_ERR_REQUEST_INVALID) detail_name = mh_request_detail_name(detail);
+    else if (code == MH_ERR_HTTP_LIMIT) detail_name = mh_limit_name(detail);
+    return core_fail(err, code ? code : MH_ERR_INTERNAL, detail, "%s: %s (detail %u%s%s)", during,
+                     what ? what : "unknown error code", detail, detail_name ? " " : "", detail_name ? detail_name : "");
+}
+
+/* The result of a synchronous call that returns a code. */
+static int check_call(microhttps *conn, uint32_t code, const char *during, microhttps_error *err) {
+    if (err->code) return (int)err->code;
+    if (code == 0) return 0;
+    return core_error(err, code, core_call0(conn, X_CALL_DETAIL, err), during);
+}
+
+/* Copies len bytes into the transfer window at offset; 0, or REQUEST_INVALID when they do not fit. */
+static int put_xfer(microhttps *conn, uint32_t offset, const void *data, size_t len, microhttps_error *err) {
+    uint32_t cap = core_call0(conn, X_XFER_CAP, err);
+    uint32_t ptr = core_call0(conn, X_XFER_PTR, err);
+    if (err->code) return (int)err->code;
+    if (offset > cap || len > cap - offset)
+        return core_fail(err, MH_ERR_REQUEST_INVALID, 0, "%zu bytes do not fit in the core's %u-byte transfer window", len, cap);
+    uint8_t *window = core_view(conn, ptr + offset, (uint32_t)len);
+    if (len && !window) return core_fail(err, MH_ERR_INTERNAL, 0, "transfer window outside linear memory");
+    if (len) memcpy(window, data, len);
+    return 0;
+}
+
+/* Sends what the core asks to send (EV_SEND). */
+static int do_send(microhttps *conn, uint32_t timeout_ms, microhttps_error *err) {
+    uint32_t ptr = core_call0(conn, X_SEND_PTR, err);
+    uint32_t len = core_call0(conn, X_SEND_LEN, err);
+    if (err->code) return -1;
+    const uint8_t *out = core_view(conn, ptr, len);
+    if (!out) return core_fail(err, MH_ERR_INTERNAL, 0, "send window outside linear memory"), -1;
+    long n = socket_send(conn->fd, out, len, timeout_ms, err);
+    if (n < 0) return -1;
+    core_call1(conn, X_SEND_ACK, (uint32_t)n, err);
+    return err->code ? -1 : 0;
+}
+
+/* Receives straight into the core's receive window (EV_RECV): nothing is left over. */
+static int do_recv(microhttps *conn, uint32_t timeout_ms, microhttps_error *err) {
+    uint32_t ptr = core_call0(conn, X_RECV_PTR, err);
+    uint32_t cap = core_call0(conn, X_RECV_CAP, err);
+    if (err->code) return -1;
+    uint8_t *in = core_view(conn, ptr, cap);
+    if (!in) return core_fail(err, MH_ERR_INTERNAL, 0, "receive window outside linear memory"), -1;
+    long n = socket_recv(conn->fd, in, cap, timeout_ms, err);
+    if (n < 0) return -1;
+    if (n == 0) core_call0(conn, X_RECV_EOF, err);
+    else core_call1(conn, X_RECV_COMMIT, (uint32_t)n, err);
+    return err->code ? -1 : 0;
+}
+
+/* Steps the core, doing the I/O it asks for, until an HTTP-level event; the event, or -1 with err set. */
+static int next_event(microhttps *conn, uint32_t timeout_ms, const char *during, microhttps_error *err) {
+    for (;;) {
+        uint32_t ev = core_call0(conn, X_STEP, err);
+        if (err->code) return -1;
+        if (ev == MH_EV_SEND) {
+            if (do_send(conn, timeout_ms, err) < 0) return -1;
+        } else if (ev == MH_EV_RECV) {
+            if (do_recv(conn, timeout_ms, err) < 0) return -1;
+        } else if (ev == MH_EV_ERROR) {
+            uint32_t code = core_call0(conn, X_ERROR_CODE, err);
+            uint32_t detail = core_call0(conn, X_ERROR_DETAIL, err);
+            if (!err->code) core_error(err, code, detail, during);
+            return -1;
+        } else {
+            return (int)ev;
+        }
+    }
+}
+
+/* Decodes each PEM certificate into the transfer window and adds it to the trust store. */
+static int load_anchors(microhttps *conn, const microhttps_options *o, microhttps_error *err) {
+    if (!o->ca_pem || !o->ca_pem_len) return core_fail(err, MH_ERR_CONFIG, 0, "https needs trust anchors: options.ca_pem is empty");
+    uint32_t cap = core_call0(conn, X_XFER_CAP, err);
+    uint8_t *window = core_view(conn, core_call0(conn, X_XFER_PTR, err), cap);
+    if (err->code) return (int)err->code;
+    if (!window) return core_fail(err, MH_ERR_INTERNAL, 0, "transfer window outside linear memory");
+    uint32_t loaded = 0, index = 0;
+    for (size_t pos = 0;; index++) {
+        long n = pem_next_certificate(o->ca_pem, o->ca_pem_len, &pos, window, cap);
+        if (n == PEM_NO_MORE) break;
+        uint32_t code = n > 0 ? core_call1(conn, X_ANCHOR_ADD, (uint32_t)n, err) : MH_ERR_CONFIG;
+        if (err->code) return (int)err->code;
+        if (code == 0) loaded++;
+        else if (!o->ca_skip_unusable) {
+            const char *why = n == PEM_MALFORMED ? "is not valid PEM base64"
+                            : n == PEM_TOO_LARGE ? "is larger than the transfer window"
+                            : "could not be decoded or the trust store (trustStoreBytes) is full";
+            return core_fail(err, MH_ERR_CONFIG, n > 0 ? core_call0(conn, X_CALL_DETAIL, err) : 0, "trust anchor #%u %s", index, why);
+        }
+    }
+    if (loaded == 0) return core_fail(err, MH_ERR_CONFIG, 0, "no usable trust anchor in ca_pem (%u blocks)", index);
+    return 0;
+}
+
+/* The Host field for the options: RFC 9110 §7.2 (a port only when it is not the scheme's default). */
+static int host_field(microhttps *conn, const microhttps_options *o) {
+    int v6 = strchr(o->host, ':') != NULL;
+    int default_port = o->port == (o->tls ? 443 : 80);
+    char port[8] = "";
+    if (!default_port) snprintf(port, sizeof port, ":%u", o->port);
+    int n = snprintf(conn->host_field, sizeof conn->host_field, "%s%s%s%s", v6 ? "[" : "", o->host, v6 ? "]" : "", port);
+    return n < 0 || (size_t)n >= sizeof conn->host_field ? -1 : 0;
+}
+
+/* Everything of open but the cleanup on failure. */
+static int open_connection(microhttps *conn, const microhttps_core *core, const microhttps_options *o, microhttps_error *err) {
+    uint32_t connect_ms = or_default(o->connect_timeout_ms, MICROHTTPS_DEFAULT_TIMEOUT_MS);
+    if (core_instantiate(conn, core, or_default(o->wasm_stack_bytes, MICROHTTPS_DEFAULT_WASM_STACK), err)) return (int)err->code;
+    uint32_t code = core_call0(conn, X_INIT, err);
+    if (check_call(conn, code, "mh_init: the limits do not fit in the core's arena", err)) return (int)err->code;
+    if (o->tls && load_anchors(conn, o, err)) return (int)err->code;
+    conn->fd = socket_connect(o->host, o->address, o->port, connect_ms, err);
+    if (conn->fd < 0) return (int)err->code;
+    size_t name_len = strlen(o->host);
+    if (put_xfer(conn, 0, o->host, name_len, err)) return (int)err->code;
+    code = core_call(conn, X_OPEN, 2, (uint32_t[]){ o->tls ? MH_OPEN_TLS : 0, (uint32_t)name_len }, err);
+    if (check_call(conn, code, "opening the connection", err)) return (int)err->code;
+    if (o->tls) {
+        int ev = next_event(conn, connect_ms, "TLS handshake", err);
+        if (ev < 0) return (int)err->code;
+        if (ev != MH_EV_IDLE) return core_fail(err, MH_ERR_INTERNAL, (uint32_t)ev, "handshake ended with event %d instead of EV_IDLE", ev);
+    }
+    return 0;
+}
+
+int microhttps_open(microhttps *conn, const microhttps_core *core, const microhttps_options *o, microhttps_error *err) {
+    memset(conn, 0, sizeof *conn);
+    memset(err, 0, sizeof *err);
+    conn->fd = -1;
+    if (!core || !core->module || !o || !o->host || !o->host[0] || !o->port)
+        return core_fail(err, MH_ERR_CONFIG, 0, "microhttps_open needs a loaded core, a host and a port");
+    conn->read_timeout_ms = or_default(o->read_timeout_ms, MICROHTTPS_DEFAULT_TIMEOUT_MS);
+    if (host_field(conn, o) < 0) return core_fail(err, MH_ERR_CONFIG, 0, "host name too long");
+    if (open_connection(conn, core, o, err)) {
+        socket_close(conn->fd);
+        core_deinstantiate(conn);
+        conn->fd = -1;
+        return (int)err->code;
+    }
+    conn->state = CONN_READY;
+    return 0;
+}
+
+/* Writes the request head: request line, Host, the caller's fields, framing. */
+static int write_head(microhttps *conn, const microhttps_req *r, microhttps_error *err) {
+    const char *host = conn->host_field;
+    size_t method = strlen(r->method), target = strlen(r->target), host_len = strlen(host);
+    if (put_xfer(conn, 0, r->method, method, err) || put_xfer(conn, (uint32_t)method, r->target, target, err) ||
+        put_xfer(conn, (uint32_t)(method + target), host, host_len, err))
+        return (int)err->code;
+    uint32_t code = core_call(conn, X_REQUEST_START, 3, (uint32_t[]){ (uint32_t)method, (uint32_t)target, (uint32_t)host_len }, err);
+    if (check_call(conn, code, "request line", err)) return (int)err->code;
+    for (uint32_t i = 0; i < r->header_count; i++) {
+        const microhttps_field *f = &r->headers[i];
+        if (put_xfer(conn, 0, f->name, f->name_len, err) || put_xfer(conn, f->name_len, f->value, f->value_len, err)) return (int)err->code;
+        code = core_call(conn, X_REQUEST_HEADER, 2, (uint32_t[]){ f->name_len, f->value_len }, err);
+        if (check_call(conn, code, "request header", err)) return (int)err->code;
+    }
+    uint64_t len = r->body ? (uint64_t)r->body_len : 0;
+    uint32_t kind = r->body ? MH_BODY_LENGTH : MH_BODY_NONE;
+    code = core_call(conn, X_REQUEST_END, 3, (uint32_t[]){ kind, (uint32_t)len, (uint32_t)(len >> 32) }, err);
+    return check_call(conn, code, "request head", err);
+}
+
+/* Offers the next piece of the body when the core asks (EV_WRITE_BODY); *offset advances by what it took. */
+static int write_body(microhttps *conn, const microhttps_req *r, size_t *offset, microhttps_error *err) {
+    if (!r->body || *offset == r->body_len) return check_call(conn, core_call0(conn, X_BODY_END, err), "request body", err);
+    uint32_t cap = core_call0(conn, X_XFER_CAP, err);
+    if (err->code) return (int)err->code;
+    size_t piece = r->body_len - *offset < cap ? r->body_len - *offset : cap;
+    if (put_xfer(conn, 0, r->body + *offset, piece, err)) return (int)err->code;
+    int32_t taken = (int32_t)core_call1(conn, X_BODY_WRITE, (uint32_t)piece, err);
+    if (err->code) return (int)err->code;
+    if (taken > 0) *offset += (size_t)taken; /* -1: the core reports EV_ERROR at the next step */
+    return 0;
+}
+
+/* Refuses a call in the wrong state; 0 when allowed. */
+static int require_state(microhttps *conn, int wanted, const char *call, microhttps_error *err) {
+    memset(err, 0, sizeof *err);
+    if (conn->state == wanted) return 0;
+    static const char *const why[] = {
+        [CONN_CLOSED] = "the connection is not open",
+        [CONN_READY] = "no response is being read",
+        [CONN_BODY] = "the previous response's body is not read to the end",
+        [CONN_SPENT] = "the server will not take another request on this connection: open a new one",
+        [CONN_DEAD] = "the connection failed earlier: close it",
+    };
+    return core_fail(err, MH_ERR_STATE, 0, "%s: %s", call, why[conn->state]);
+}
+
+/* Marks the connection dead on failure; passes the code through. */
+static int failed(microhttps *conn, microhttps_error *err) {
+    conn->state = CONN_DEAD;
+    return (int)err->code;
+}
+
+int microhttps_request(microhttps *conn, const microhttps_req *r, microhttps_error *err) {
+    if (require_state(conn, CONN_READY, "microhttps_request", err)) return (int)err->code;
+    if (!r || !r->method || !r->target) return core_fail(err, MH_ERR_REQUEST_INVALID, 0, "a request needs a method and a target");
+    /* A refused head leaves a half-built request in the core: the connection is done for. */
+    if (write_head(conn, r, err)) return failed(conn, err);
+    size_t offset = 0;
+    for (;;) {
+        int ev = next_event(conn, conn->read_timeout_ms, "request", err);
+        if (ev < 0) return failed(conn, err);
+        if (ev == MH_EV_WRITE_BODY) {
+            if (write_body(conn, r, &offset, err)) return failed(conn, err);
+        } else if (ev == MH_EV_HEAD) {
+            conn->status = core_call0(conn, X_STATUS, err);
+            if (err->code) return failed(conn, err);
+            if (conn->status >= 200) break; /* 1xx heads are interim: another follows */
+        } else {
+            core_fail(err, MH_ERR_INTERNAL, (uint32_t)ev, "expected a response head, the core said event %d", ev);
+            return failed(conn, err);
+        }
+    }
+    conn->body_left = 0;
+    conn->state = CONN_BODY;
+    return 0;
+}
+
+uint32_t microhttps_status(microhttps *conn) {
+    return conn->state == CONN_CLOSED || conn->state == CONN_DEAD ? 0 : conn->status;
+}
+
+uint32_t microhttps_header_count(microhttps *conn) {
+    microhttps_error ignored = { 0 };
+    return conn->state == CONN_BODY ? core_call0(conn, X_HEADER_COUNT, &ignored) : 0;
+}
+
+int microhttps_header(microhttps *conn, uint32_t i, microhttps_field *f) {
+    microhttps_error err = { 0 };
+    if (conn->state != CONN_BODY || i >= microhttps_header_count(conn)) return -1;
+    uint32_t name = core_call1(conn, X_HEADER_NAME_PTR, i, &err), value = core_call1(conn, X_HEADER_VALUE_PTR, i, &err);
+    f->name_len = core_call1(conn, X_HEADER_NAME_LEN, i, &err);
+    f->value_len = core_call1(conn, X_HEADER_VALUE_LEN, i, &err);
+    f->name = (const char *)core_view(conn, name, f->name_len);
+    f->value = (const char *)core_view(conn, value, f->value_len);
+    return err.code || !f->name || !f->value ? -1 : 0;
+}
+
+/* Steps until body bytes are pending (1) or the response is complete (0); -1 on error. */
+static int fill_body(microhttps *conn, microhttps_error *err) {
+    while (conn->body_left == 0) {
+        int ev = next_event(conn, conn->read_timeout_ms, "response body", err);
+        if (ev < 0) return -1;
+        if (ev == MH_EV_DONE) {
+            int again = core_call0(conn, X_KEEP_ALIVE, err) == 1;
+            if (err->code) return -1;
+            conn->state = again ? CONN_READY : CONN_SPENT;
+            return 0;
+        }
+        if (ev == MH_EV_BODY) {
+            uint32_t ptr = core_call0(conn, X_BODY_PTR, err), len = core_call0(conn, X_BODY_LEN, err);
+            if (err->code) return -1;
+            /* a view into the core's receive buffer, valid until the next mh_step() */
+            conn->body = core_view(conn, ptr, len);
+            if (len && !conn->body) return core_fail(err, MH_ERR_INTERNAL, 0, "body view outside linear memory"), -1;
+            conn->body_left = len;
+        } else if (ev != MH_EV_TRAILERS) {
+            return core_fail(err, MH_ERR_INTERNAL, (uint32_t)ev, "unexpected event %d in a response body", ev), -1;
+        }
+    }
+    return 1;
+}
+
+long microhttps_read(microhttps *conn, uint8_t *buf, size_t cap, microhttps_error *err) {
+    if (conn->state == CONN_READY || conn->state == CONN_SPENT) {
+        memset(err, 0, sizeof *err);
+        return 0; /* the body is complete */
+    }
+    if (require_state(conn, CONN_BODY, "microhttps_read", err)) return -1;
+    int pending = fill_body(conn, err);
+    if (pending < 0) return failed(conn, err), -1;
+    if (pending == 0) return 0;
+    size_t n = conn->body_left < cap ? conn->body_left : cap;
+    memcpy(buf, conn->body, n);
+    conn->body += n;
+    conn->body_left -= (uint32_t)n;
+    return (long)n;
+}
+
+int microhttps_keep_alive(microhttps *conn) {
+    return conn->state == CONN_READY;
+}
+
+uint32_t microhttps_core_mem(microhttps *conn, uint32_t kind) {
+    microhttps_error ignored = { 0 };
+    return conn->inst ? core_call1(conn, X_MEM, kind, &ignored) : 0;
+}
+
+uint64_t microhttps_linear_memory_bytes(microhttps *conn) {
+    wasm_memory_inst_t memory = conn->inst ? wasm_runtime_get_default_memory(conn->inst) : NULL;
+    if (!memory) return 0;
+    /* WAMR may have trimmed the memory to __heap_base: one "page" of that many bytes. */
+    return wasm_memory_get_bytes_per_page(memory) * wasm_memory_get_cur_page_count(memory);
+}
+
+void microhttps_close(microhttps *conn) {
+    if (conn->inst && conn->fd >= 0 && conn->state != CONN_DEAD && conn->state != CONN_CLOSED) {
+        microhttps_error ignored = { 0 };
+        core_call0(conn, X_CLOSE, &ignored);
+        /* close_notify is a courtesy: a peer that is gone does not make closing fail */
+        while (!ignored.code && core_call0(conn, X_STEP, &ignored) == MH_EV_SEND && !ignored.code)
+            if (do_send(conn, CLOSE_TIMEOUT_MS, &ignored) < 0) break;
+    }
+    socket_close(conn->fd);
+    conn->fd = -1;
+    core_deinstantiate(conn);
+    conn->state = CONN_CLOSED;
+}
+
+int microhttps_core_load(microhttps_core *core, uint8_t *wasm, uint32_t size, microhttps_error *err) {
+    char why[128];
+    memset(err, 0, sizeof *err);
+    core->module = wasm_runtime_load(wasm, size, why, sizeof why);
+    if (!core->module) return core_fail(err, MH_ERR_CONFIG, 0, "loading microhttps.wasm: %s", why);
+    return 0;
+}
+
+void microhttps_core_unload(microhttps_core *core) {
+    if (core->module) wasm_runtime_unload(core->module);
+    core->module = NULL;
+}

@@ -1,0 +1,287 @@
+/*
+ * microhttps-wamr: fetches URLs through microhttps.wasm on WAMR.
+ *
+ *   microhttps-wamr URL... [--ca FILE] [--resolve host:port:addr]
+ *                   [-X METHOD] [-H 'Name: value']... [-d DATA]
+ *                   [--timeout MS] [--wasm FILE] [--wasm-stack BYTES] [--wasi-natives] [--stats]
+ *
+ * Writes each response body to stdout. Several URLs on the same origin share
+ * one keep-alive connection, like curl. On failure prints the error code
+ * (CERT_EXPIRED, ...) on the first line of stderr, a message on the second,
+ * and exits 1; usage errors exit 2. --stats prints memory figures to stderr
+ * after each response (and WAMR's own breakdown when built with
+ * `make PROFILE_MEMORY=1` against a WAMR_BUILD_MEMORY_PROFILING=1 runtime).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "generated/spec.h"
+#include "generated/spec_names.h"
+#include "microhttps.h"
+
+#ifndef MICROHTTPS_DEFAULT_WASM
+#define MICROHTTPS_DEFAULT_WASM "build/microhttps.wasm"
+#endif
+#define SYSTEM_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
+#define MAX_URLS 256
+#define MAX_HEADERS 32
+#define RUNTIME_POOL_BYTES (8u << 20)
+
+/* WAMR's allocator works in this pool, so its use can be measured. */
+static char runtime_pool[RUNTIME_POOL_BYTES];
+
+typedef struct url {
+    int tls;
+    char host[256];
+    uint16_t port;
+    const char *target; /* points into the URL text */
+} url;
+
+typedef struct cli {
+    const char *urls[MAX_URLS];
+    int url_count;
+    const char *ca_file;
+    const char *resolve; /* host:port:addr */
+    const char *method;
+    const char *data;
+    microhttps_field headers[MAX_HEADERS];
+    uint32_t header_count;
+    const char *wasm_file;
+    uint32_t wasm_stack;
+    uint32_t timeout_ms; /* connect and read; 0: the library's default */
+    int wasi_natives;
+    int stats;
+} cli;
+
+static int usage(const char *why) {
+    fprintf(stderr, "microhttps-wamr: %s\n"
+            "usage: microhttps-wamr URL... [--ca FILE] [--resolve host:port:addr] [-X METHOD] [-H 'Name: value']...\n"
+            "                       [-d DATA] [--timeout MS] [--wasm FILE] [--wasm-stack BYTES] [--wasi-natives] [--stats]\n", why);
+    return 2;
+}
+
+/* Prints an error the way scripts read it: the code alone on the first line. */
+static int report(const microhttps_error *e) {
+    const char *name = mh_error_name(e->code);
+    fprintf(stderr, "%s\nmicrohttps-wamr: %s\n", name ? name : "INTERNAL", e->message);
+    return 1;
+}
+
+static int fail(uint32_t code, const char *message, const char *arg) {
+    microhttps_error e = { .code = code, .detail = 0 };
+    snprintf(e.message, sizeof e.message, "%s%s%s", message, arg ? ": " : "", arg ? arg : "");
+    return report(&e);
+}
+
+/* Reads a whole file into malloc'd memory (NUL-terminated); NULL with errno on failure. */
+static uint8_t *read_file(const char *path, size_t *size) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    uint8_t *data = NULL;
+    long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    if (n >= 0 && fseek(f, 0, SEEK_SET) == 0 && (data = malloc((size_t)n + 1)) != NULL) {
+        if (fread(data, 1, (size_t)n, f) != (size_t)n) {
+            free(data);
+            data = NULL;
+            errno = EIO;
+        } else {
+            data[n] = 0;
+            *size = (size_t)n;
+        }
+    }
+    fclose(f);
+    return data;
+}
+
+/* Splits scheme://host[:port][/target]; 0, or -1 for what this client does not fetch. */
+static int parse_url(const char *text, url *u) {
+    const char *rest;
+    if (strncmp(text, "https://", 8) == 0) u->tls = 1, rest = text + 8, u->port = 443;
+    else if (strncmp(text, "http://", 7) == 0) u->tls = 0, rest = text + 7, u->port = 80;
+    else return -1;
+    size_t authority = strcspn(rest, "/?#");
+    u->target = rest[authority] == '/' ? rest + authority : "/";
+    if (rest[authority] == '?' || rest[authority] == '#' || memchr(rest, '@', authority)) return -1;
+    const char *host = rest, *host_end, *port = NULL;
+    if (host[0] == '[') {
+        host_end = memchr(host, ']', authority);
+        if (!host_end) return -1;
+        host++;
+        if (host_end + 1 < rest + authority) {
+            if (host_end[1] != ':') return -1;
+            port = host_end + 2;
+        }
+    } else {
+        host_end = memchr(host, ':', authority);
+        if (host_end) port = host_end + 1;
+        else host_end = rest + authority;
+    }
+    size_t host_len = (size_t)(host_end - host);
+    if (host_len == 0 || host_len >= sizeof u->host) return -1;
+    memcpy(u->host, host, host_len);
+    u->host[host_len] = 0;
+    if (port) {
+        char *end;
+        unsigned long p = strtoul(port, &end, 10);
+        if (end != rest + authority || p == 0 || p > 65535) return -1;
+        u->port = (uint16_t)p;
+    }
+    return strchr(u->target, '#') ? -1 : 0;
+}
+
+/* The address --resolve gives for host:port, or NULL (curl's rule: both must match). */
+static const char *resolved_address(const char *resolve, const url *u, char *buf, size_t cap) {
+    if (!resolve) return NULL;
+    char want[272];
+    snprintf(want, sizeof want, "%s:%u:", u->host, u->port);
+    if (strncmp(resolve, want, strlen(want)) != 0) return NULL;
+    const char *addr = resolve + strlen(want);
+    size_t len = strlen(addr);
+    if (addr[0] == '[' && len > 2 && addr[len - 1] == ']') addr++, len -= 2; /* [v6] */
+    if (len == 0 || len >= cap) return NULL;
+    memcpy(buf, addr, len);
+    buf[len] = 0;
+    return buf;
+}
+
+static int parse_args(int argc, char **argv, cli *c) {
+    memset(c, 0, sizeof *c);
+    c->wasm_file = getenv("MICROHTTPS_WASM") ? getenv("MICROHTTPS_WASM") : MICROHTTPS_DEFAULT_WASM;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int has_value = i + 1 < argc;
+        if (!strcmp(a, "--ca") && has_value) c->ca_file = argv[++i];
+        else if (!strcmp(a, "--resolve") && has_value) c->resolve = argv[++i];
+        else if (!strcmp(a, "-X") && has_value) c->method = argv[++i];
+        else if (!strcmp(a, "-d") && has_value) c->data = argv[++i];
+        else if (!strcmp(a, "--wasm") && has_value) c->wasm_file = argv[++i];
+        else if (!strcmp(a, "--wasm-stack") && has_value) c->wasm_stack = (uint32_t)strtoul(argv[++i], NULL, 10);
+        else if (!strcmp(a, "--timeout") && has_value) c->timeout_ms = (uint32_t)strtoul(argv[++i], NULL, 10);
+        else if (!strcmp(a, "--wasi-natives")) c->wasi_natives = 1;
+        else if (!strcmp(a, "--stats")) c->stats = 1;
+        else if (!strcmp(a, "-H") && has_value) {
+            char *colon = strchr(argv[++i], ':');
+            if (!colon || c->header_count == MAX_HEADERS) return usage("-H takes 'Name: value' (at most 32)");
+            microhttps_field *f = &c->headers[c->header_count++];
+            f->name = argv[i];
+            f->name_len = (uint32_t)(colon - argv[i]);
+            f->value = colon + 1 + strspn(colon + 1, " \t");
+            f->value_len = (uint32_t)strlen(f->value);
+        } else if (a[0] == '-') return usage("unknown option or missing value");
+        else if (c->url_count == MAX_URLS) return usage("too many URLs");
+        else c->urls[c->url_count++] = a;
+    }
+    if (c->url_count == 0) return usage("no URL");
+    if (!c->method) c->method = c->data ? "POST" : "GET";
+    return 0;
+}
+
+/* One line of figures a test can compare between requests: they must not move. */
+static void print_stats(microhttps *conn, int index) {
+    mem_alloc_info_t pool;
+    if (!wasm_runtime_get_mem_alloc_info(&pool)) memset(&pool, 0, sizeof pool);
+    fprintf(stderr, "stats request=%d status=%u linear_memory=%llu heap_base=%u arena_used=%u static_data=%u trust_store=%u "
+            "runtime_pool_used=%u runtime_pool_highmark=%u stack_peak=%u\n",
+            index, microhttps_status(conn), (unsigned long long)microhttps_linear_memory_bytes(conn),
+            microhttps_core_mem(conn, MH_MEM_HEAP_BASE), microhttps_core_mem(conn, MH_MEM_ARENA_USED),
+            microhttps_core_mem(conn, MH_MEM_STATIC_DATA), microhttps_core_mem(conn, MH_MEM_TRUST_STORE),
+            pool.total_size - pool.total_free_size, pool.highmark_size, microhttps_core_mem(conn, MH_MEM_STACK_PEAK));
+#ifdef MICROHTTPS_DUMP_MEM_CONSUMPTION
+    wasm_runtime_dump_mem_consumption(conn->exec_env);
+#endif
+}
+
+/* Writes the body of the current response to stdout. */
+static int copy_body(microhttps *conn, microhttps_error *e) {
+    uint8_t buf[4096];
+    long n;
+    while ((n = microhttps_read(conn, buf, sizeof buf, e)) > 0)
+        if (fwrite(buf, 1, (size_t)n, stdout) != (size_t)n) return fail(MH_ERR_ABORTED, "writing to stdout failed", NULL);
+    return n < 0 ? report(e) : 0;
+}
+
+/* Same scheme, host and port: the open connection can serve it. */
+static int same_origin(const url *a, const url *b) {
+    return a->tls == b->tls && a->port == b->port && strcmp(a->host, b->host) == 0;
+}
+
+static int fetch_all(const cli *c, const microhttps_core *core, const char *ca, size_t ca_len) {
+    microhttps conn = { .fd = -1 };
+    url open_url = { 0 };
+    microhttps_error e;
+    int rc = 0;
+    for (int i = 0; i < c->url_count && rc == 0; i++) {
+        url u;
+        if (parse_url(c->urls[i], &u) < 0) {
+            rc = fail(MH_ERR_REQUEST_INVALID, "not an http:// or https:// URL this client fetches", c->urls[i]);
+            break;
+        }
+        if (!microhttps_keep_alive(&conn) || !same_origin(&u, &open_url)) {
+            microhttps_close(&conn);
+            char address[64];
+            microhttps_options o = {
+                .host = u.host, .port = u.port, .tls = u.tls,
+                .address = resolved_address(c->resolve, &u, address, sizeof address),
+                .ca_pem = ca, .ca_pem_len = ca_len, .ca_skip_unusable = c->ca_file == NULL,
+                .wasm_stack_bytes = c->wasm_stack,
+                .connect_timeout_ms = c->timeout_ms, .read_timeout_ms = c->timeout_ms,
+            };
+            if (microhttps_open(&conn, core, &o, &e)) {
+                rc = report(&e);
+                break;
+            }
+            open_url = u;
+        }
+        microhttps_req r = {
+            .method = c->method, .target = u.target, .headers = c->headers, .header_count = c->header_count,
+            .body = (const uint8_t *)c->data, .body_len = c->data ? strlen(c->data) : 0,
+        };
+        if (microhttps_request(&conn, &r, &e)) rc = report(&e);
+        else if ((rc = copy_body(&conn, &e)) == 0 && c->stats) print_stats(&conn, i);
+    }
+    fflush(stdout);
+    microhttps_close(&conn);
+    return rc;
+}
+
+static int run(const cli *c) {
+    size_t wasm_len = 0, ca_len = 0;
+    uint8_t *wasm = read_file(c->wasm_file, &wasm_len);
+    if (!wasm) return fail(MH_ERR_CONFIG, "cannot read the core (set --wasm or MICROHTTPS_WASM)", c->wasm_file);
+    const char *ca_path = c->ca_file ? c->ca_file : SYSTEM_CA_BUNDLE;
+    uint8_t *ca = read_file(ca_path, &ca_len);
+    if (!ca) {
+        free(wasm);
+        return fail(MH_ERR_CONFIG, c->ca_file ? "cannot read --ca" : "cannot read the system CA bundle (give --ca)", ca_path);
+    }
+    microhttps_core core;
+    microhttps_error e;
+    int rc = microhttps_core_load(&core, wasm, (uint32_t)wasm_len, &e) ? report(&e) : 0;
+    if (rc == 0) {
+        rc = fetch_all(c, &core, (const char *)ca, ca_len);
+        microhttps_core_unload(&core);
+    }
+    free(ca);
+    free(wasm);
+    return rc;
+}
+
+int main(int argc, char **argv) {
+    cli c;
+    if (parse_args(argc, argv, &c)) return 2;
+    RuntimeInitArgs init;
+    memset(&init, 0, sizeof init);
+    init.mem_alloc_type = Alloc_With_Pool;
+    init.mem_alloc_option.pool.heap_buf = runtime_pool;
+    init.mem_alloc_option.pool.heap_size = sizeof runtime_pool;
+    init.running_mode = Mode_Interp;
+    if (!wasm_runtime_full_init(&init)) return fail(MH_ERR_CONFIG, "WAMR failed to initialise", NULL);
+    /* The core is a library (no _start), which WAMR's libc-wasi warns about: expected here. */
+    wasm_runtime_set_log_level(WASM_LOG_LEVEL_ERROR);
+    if (c.wasi_natives && microhttps_register_wasi_natives() != 0) return fail(MH_ERR_CONFIG, "registering the WASI natives failed", NULL);
+    int rc = run(&c);
+    wasm_runtime_destroy();
+    return rc;
+}

@@ -1,0 +1,68 @@
+// Every build profile (tools/profiles.mjs), read back from its binary: the
+// wasm features it declares and really uses, and its imports. The portable
+// profile must run on every WAMR execution mode, the classic interpreter
+// included, so it may use no feature outside that set (SIMD above all).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readWasm } from '../tools/wasm-reader.mjs';
+import { FEATURES, PROFILES, toolFlags } from '../tools/profiles.mjs';
+
+const buildDir = new URL('../build/', import.meta.url);
+const abiDoc = readFileSync(new URL('../docs/abi.md', import.meta.url), 'utf8');
+const documentedImports = [...abiDoc.split('\n## Imports\n')[1].split('\n## ')[0].matchAll(/^\| `(\w+)` \| `(\w+)` \|/gm)]
+  .map(([, module, name]) => `${module}.${name}`);
+
+/** Whether wasm-validate accepts the file with these arguments. */
+function validates(file, args) {
+  try {
+    execFileSync('wasm-validate', [...args, file], { stdio: 'pipe' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test('the portable profile allows no SIMD and nothing else a WAMR interpreter lacks', () => {
+  const portable = PROFILES.find((p) => p.name === 'portable');
+  assert.equal(portable.output, 'microhttps-portable.wasm');
+  assert.deepEqual([...portable.features].sort(), ['bulk-memory', 'mutable-globals', 'nontrapping-fptoint', 'sign-ext']);
+  assert.ok(PROFILES.some((p) => p.name === 'default' && p.output === 'microhttps.wasm'));
+});
+
+for (const profile of PROFILES) {
+  const file = new URL(profile.output, buildDir).pathname;
+  const bytes = readFileSync(file);
+  const info = readWasm(bytes);
+  const flags = toolFlags(profile.features);
+
+  test(`${profile.output} declares exactly the features of profile ${profile.name}`, () => {
+    const declared = (info.targetFeatures ?? []).filter((f) => f.startsWith('+')).map((f) => f.slice(1));
+    assert.deepEqual(declared.sort(), [...flags.declared].sort());
+  });
+
+  test(`${profile.output} validates with only the features of profile ${profile.name} enabled`, () => {
+    // wasm-validate decodes every instruction: a SIMD (0xFD-prefixed) or any
+    // other disallowed opcode fails here, whatever the section above says.
+    assert.ok(validates(file, flags.wabt), `wasm-validate ${flags.wabt.join(' ')} ${file} fails`);
+  });
+
+  test(`${profile.output} imports exactly what docs/abi.md lists`, () => {
+    assert.deepEqual(documentedImports, ['wasi_snapshot_preview1.random_get', 'wasi_snapshot_preview1.clock_time_get']);
+    assert.deepEqual(info.imports.map((i) => `${i.module}.${i.name}`).sort(), [...documentedImports].sort());
+    assert.ok(info.imports.every((i) => i.kind === 'func'));
+  });
+
+  test(`${profile.output} exports the same ABI as microhttps.wasm`, () => {
+    const names = (i) => i.exports.map((e) => `${e.kind} ${e.name}`).sort();
+    assert.deepEqual(names(info), names(readWasm(readFileSync(new URL('microhttps.wasm', buildDir)))));
+  });
+}
+
+test('the portable core really uses bulk memory (WAMR_BUILD_BULK_MEMORY=1) and no SIMD', () => {
+  const file = new URL('microhttps-portable.wasm', buildDir).pathname;
+  assert.ok(validates(file, [`--disable-${FEATURES.simd128.wabt}`]));
+  // memcpy/memset are memory.copy/memory.fill: without bulk memory the validator refuses it.
+  assert.equal(validates(file, [`--disable-${FEATURES['bulk-memory'].wabt}`]), false);
+});
