@@ -21,14 +21,16 @@ function toProxyUrl(text: string): URL {
   return url;
 }
 
-/** NO_PROXY: "*", or host names / domain suffixes, optionally with a port. */
+/** NO_PROXY: "*", or host names / domain suffixes / IP addresses ([::1] for IPv6), optionally with a port. */
 export function bypassed(url: URL, noProxy: string): boolean {
-  const host = url.hostname.toLowerCase();
+  const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '');
   const port = url.port || (url.protocol === 'https:' ? '443' : '80');
   return noProxy.split(/[\s,]+/).filter(Boolean).some((entry) => {
     if (entry === '*') return true;
-    const [name, entryPort] = entry.toLowerCase().replace(/^\*?\./, '').split(':');
-    if (entryPort && entryPort !== port) return false;
+    // host, host:port, [v6], [v6]:port or a bare v6 address (its colons are not a port)
+    const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry) ?? /^([^:]+)(?::(\d+))?$/.exec(entry) ?? [entry, entry, undefined];
+    const name = m[1].toLowerCase().replace(/^\*?\./, '');
+    if (m[2] && m[2] !== port) return false;
     return host === name || host.endsWith(`.${name}`);
   });
 }
