@@ -22,9 +22,10 @@ Options:
       --ca FILE                trust only the CA certificate(s) in FILE (PEM)
       --cert FILE --key FILE   client certificate and key (PEM) for mutual TLS
       --pin sha256/BASE64      require this public key in the chain (repeatable)
-      --insecure               skip certificate validation (DANGEROUS: says so loudly)
+  -k, --insecure               skip certificate validation (DANGEROUS: says so loudly)
       --resolve host:port:addr connect to addr for host:port (repeatable)
-      --proxy URL              use an http:// proxy (user:pass@ for proxy auth)
+      --proxy URL              use an http:// proxy (user:pass@ for proxy auth); without it,
+                               HTTPS_PROXY / HTTP_PROXY / NO_PROXY are honoured, as curl does
       --timeout MS             connect and read timeout in milliseconds (default 30000)
   -L, --location               follow redirects (up to 10)
   -i, --include                print the status line and headers before the body
@@ -115,7 +116,8 @@ function parseArgs(argv: string[]): Cli {
 }
 
 function requestOptions(cli: Cli): RequestOptions {
-  const opts: RequestOptions = { ...cli.options, headers: cli.headers, redirect: cli.follow ? 10 : false, stream: true };
+  // trustEnv: proxy variables apply as they do for curl, the tool this mimics
+  const opts: RequestOptions = { trustEnv: true, ...cli.options, headers: cli.headers, redirect: cli.follow ? 10 : false, stream: true };
   if (cli.form.length) {
     const encoded = multipart(cli.form);
     opts.body = encoded.body as Uint8Array;

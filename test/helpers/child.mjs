@@ -10,13 +10,13 @@ function cleanEnv(extra) {
 }
 
 /**
- * node <script> <args...>, resolved with { code, stdout, stderr } whatever the
+ * node [nodeArgs...] <script> <args...>, resolved with { code, stdout, stderr } whatever the
  * exit status; killed after timeoutMs so a hung child fails the test instead
  * of hanging the run.
  */
-export function runNode(script, args = [], { env = {}, timeoutMs = 20_000, encoding = 'utf8' } = {}) {
+export function runNode(script, args = [], { env = {}, nodeArgs = [], timeoutMs = 20_000, encoding = 'utf8' } = {}) {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [script, ...args], { env: cleanEnv(env), timeout: timeoutMs, killSignal: 'SIGKILL', encoding, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [...nodeArgs, script, ...args], { env: cleanEnv(env), timeout: timeoutMs, killSignal: 'SIGKILL', encoding, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err && typeof err.code !== 'number') {
         reject(new Error(`${script} ${args.join(' ')}: ${err.killed ? `killed after ${timeoutMs} ms` : err.message}\nstderr: ${stderr}`));
         return;
