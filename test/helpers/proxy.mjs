@@ -6,14 +6,14 @@ import http from 'node:http';
 import net from 'node:net';
 import { startHttpServer } from './servers.mjs';
 
-const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost']);
-
 /**
- * startProxy({ auth: 'user:pass' }) -> { port, url, stats, close() }.
+ * startProxy({ auth: 'user:pass', names: ['api.example.test'] }) -> { port, url, stats, close() }.
+ * Targets 127.0.0.1, localhost and the extra `names` all connect to 127.0.0.1.
  * stats: { connects, forwards, refused } counts and `requests`, one
  * { kind, target, authorization } per request received, in order.
  */
-export async function startProxy({ auth } = {}) {
+export async function startProxy({ auth, names = [] } = {}) {
+  const loopbackNames = new Set(['127.0.0.1', 'localhost', ...names]);
   const stats = { connects: 0, forwards: 0, refused: 0, requests: [] };
   const upstreams = new Set();
   const expected = auth ? `Basic ${Buffer.from(auth).toString('base64')}` : undefined;
@@ -40,7 +40,7 @@ export async function startProxy({ auth } = {}) {
     } catch {
       target = null;
     }
-    if (!target || target.protocol !== 'http:' || !LOOPBACK_NAMES.has(target.hostname)) {
+    if (!target || target.protocol !== 'http:' || !loopbackNames.has(target.hostname)) {
       stats.refused++;
       res.writeHead(403, { 'content-type': 'text/plain' });
       res.end('this proxy only forwards absolute http:// URLs to 127.0.0.1');
@@ -69,7 +69,7 @@ export async function startProxy({ auth } = {}) {
       return;
     }
     const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(req.url);
-    if (!m || !LOOPBACK_NAMES.has(m[1])) {
+    if (!m || !loopbackNames.has(m[1])) {
       stats.refused++;
       client.end('HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n');
       return;
