@@ -233,11 +233,13 @@ test('HTTPS_PROXY in the environment is honoured, and NO_PROXY bypasses it', asy
 });
 
 test('usage errors exit 2 with a hint', async () => {
-  for (const args of [[], ['--bogus', secure('/')], [secure('/'), '-H', 'no colon'], [secure('/'), '--timeout', 'soon'], [secure('/'), '-o'], ['a', 'b', 'c']]) {
+  for (const args of [[], ['--bogus', secure('/')], [secure('/'), '-H', 'no colon'], [secure('/'), '--timeout', 'soon'], [secure('/'), '-o'], ['a', 'b', 'c'],
+    [secure('/'), '-d', '@/nonexistent/data'], [secure('/'), '--ca', '/nonexistent/ca.pem']]) {
     const { code, stdout, stderr } = await cli(args);
     assert.equal(code, 2, `${args.join(' ')}: ${stderr}`);
     assert.equal(stdout, '');
     assert.match(stderr, /^microhttps: .+\nTry 'microhttps --help'\.\n$/);
+    if (args.some((a) => a.includes('/nonexistent/'))) assert.match(stderr, /cannot read \/nonexistent\/.+: ENOENT/);
   }
 });
 
@@ -255,4 +257,7 @@ test('--help documents every option the CLI accepts, and exits 0', async () => {
   for (const option of accepted) assert.match(stdout, new RegExp(`(^|[\\s,])${option}[\\s,]`, 'm'), `--help does not mention ${option}`);
   assert.match(stdout, /^Usage: microhttps \[METHOD\] URL \[options\]/);
   assert.match(stdout, /Exit status: 0 on success/);
+  // the README's "Command line" section carries the same text
+  const readme = fs.readFileSync(path.join(path.dirname(cliPath), '..', 'README.md'), 'utf8');
+  assert.ok(readme.includes(stdout.trimEnd()), 'README.md does not hold the current --help text');
 });

@@ -16,7 +16,7 @@ validation) and writes the response body to stdout.
 Options:
   -H, --header 'Name: value'   add a request header (repeatable)
   -d, --data DATA              send DATA as the body (@FILE reads a file); default method POST
-      --json JSON              send JSON with Content-Type: application/json; default method POST
+      --json JSON              send JSON (@FILE reads a file) as application/json; default method POST
   -F, --form name=value        multipart/form-data field (name=@FILE uploads a file; repeatable)
   -o, --output FILE            write the body to FILE, with a progress bar on a terminal
       --ca FILE                trust only the CA certificate(s) in FILE (PEM)
@@ -190,8 +190,11 @@ async function main(argv: string[]): Promise<number> {
   try {
     cli = parseArgs(argv);
   } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`microhttps: ${err.message}\nTry 'microhttps --help'.\n`);
+    // a file named by an option (@FILE, --ca, ...) that cannot be read is the caller's mistake too
+    const fsError = err as NodeJS.ErrnoException;
+    const message = err instanceof UsageError ? err.message : fsError.path ? `cannot read ${fsError.path}: ${fsError.code}` : undefined;
+    if (message === undefined) throw err;
+    process.stderr.write(`microhttps: ${message}\nTry 'microhttps --help'.\n`);
     return 2;
   }
   if (cli.options.insecure) process.stderr.write('microhttps: WARNING: --insecure: the server certificate is NOT verified; anyone on the path can read and change this traffic\n');
