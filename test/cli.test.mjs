@@ -156,6 +156,8 @@ test('-d DATA and -d @FILE POST a form body', async () => {
   const b = JSON.parse((await ok([insecureUrl('/echo'), '--data', `@${file}`])).stdout);
   assert.deepEqual(b, { method: 'POST', url: '/echo', contentType: 'application/x-www-form-urlencoded', body: 'from=file&n=2' });
   assert.equal(last.headers['content-length'], '13');
+  const c = JSON.parse((await ok([insecureUrl('/echo'), '-d', 'a=1', '-d', `@${file}`])).stdout);
+  assert.equal(c.body, 'a=1&from=file&n=2'); // repeated -d joined with & (curl)
 });
 
 test('--json POSTs JSON with its content type', async () => {

@@ -205,3 +205,16 @@ test('NO_PROXY with IPv6 entries ([::1], ::1, [::1]:port) bypasses for an IPv6 l
     assert.equal(used.open().connects, 0);
   });
 });
+
+test('a proxy setting that is not a URL, or not http://, is a CONFIG error', async () => {
+  await fresh(async (session) => {
+    for (const proxy of ['http://[bad', 'https://127.0.0.1:1', 'socks5://127.0.0.1:1']) {
+      const err = await rejection(() => session.get(insecure('/'), { proxy }));
+      assert.equal(err.code, 'CONFIG', `${proxy}: ${err.message}`);
+    }
+    process.env.HTTP_PROXY = 'http://[bad';
+    const err = await rejection(() => session.get(insecure('/'), { trustEnv: true }));
+    assert.equal(err.code, 'CONFIG');
+    assert.equal(seen.length, 0);
+  });
+});

@@ -15,7 +15,7 @@ validation) and writes the response body to stdout.
 
 Options:
   -H, --header 'Name: value'   add a request header (repeatable)
-  -d, --data DATA              send DATA as the body (@FILE reads a file); default method POST
+  -d, --data DATA              send DATA as the body (@FILE reads a file; repeated: joined with &); default method POST
       --json JSON              send JSON (@FILE reads a file) as application/json; default method POST
   -F, --form name=value        multipart/form-data field (name=@FILE uploads a file; repeatable)
   -o, --output FILE            write the body to FILE, with a progress bar on a terminal
@@ -76,7 +76,12 @@ function parseArgs(argv: string[]): Cli {
         cli.headers.push([h.slice(0, colon).trim(), h.slice(colon + 1).trim()]);
         break;
       }
-      case '-d': case '--data': cli.data = fileOrText(value(++i, arg)); break;
+      case '-d': case '--data': {
+        // repeated -d are joined with '&', as curl does
+        const piece = fileOrText(value(++i, arg));
+        cli.data = cli.data === undefined ? piece : Buffer.concat([Buffer.from(cli.data), Buffer.from('&'), Buffer.from(piece)]);
+        break;
+      }
       case '--json': cli.json = String(fileOrText(value(++i, arg))); break;
       case '-F': case '--form': {
         const f = value(++i, arg);

@@ -16,7 +16,12 @@ export function selectProxy(url: URL, proxy: string | URL | false | undefined, t
 }
 
 function toProxyUrl(text: string): URL {
-  const url = new URL(/^[a-z]+:\/\//i.test(text) ? text : `http://${text}`);
+  let url: URL;
+  try {
+    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`);
+  } catch {
+    throw hostError('CONFIG', `proxy "${text}" is not a URL (expected http://[user:pass@]host:port)`);
+  }
   if (url.protocol !== 'http:') throw hostError('CONFIG', `proxy ${url.protocol}// is not supported (use an http:// proxy)`);
   return url;
 }
