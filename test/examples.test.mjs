@@ -16,7 +16,8 @@ const BIG = 3 * 1024 * 1024 + 123; // not a multiple of 1 KiB: the last chunk is
 const bigBody = Buffer.alloc(BIG);
 for (let i = 0; i < BIG; i++) bigBody[i] = (i * 7 + (i >> 10)) & 0xff;
 
-let pki, leaf, caFile, server, seen;
+let pki, leaf, caFile, server;
+let seen = []; // requests the main server received, reset by the tests that count them
 const extra = [];
 
 function handler(req, res) {

@@ -10,7 +10,8 @@ import { rejection } from './helpers/core-client.mjs';
 import { startProxy } from './helpers/proxy.mjs';
 
 const PROXY_VARS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy'];
-let pki, https, plain, open, authed, seen;
+let pki, https, plain, open, authed;
+let seen = []; // requests the origin servers received (reset by fresh())
 
 function handler(req, res) {
   seen.push({ url: req.url, host: req.headers.host, proxyAuthorization: req.headers['proxy-authorization'] });
