@@ -15,16 +15,17 @@ validation) and writes the response body to stdout.
 
 Options:
   -H, --header 'Name: value'   add a request header (repeatable)
-  -d, --data DATA              send DATA as the body (@FILE reads a file); default method POST
-      --json JSON              send JSON with Content-Type: application/json; default method POST
+  -d, --data DATA              send DATA as the body (@FILE reads a file; repeated: joined with &); default method POST
+      --json JSON              send JSON (@FILE reads a file) as application/json; default method POST
   -F, --form name=value        multipart/form-data field (name=@FILE uploads a file; repeatable)
   -o, --output FILE            write the body to FILE, with a progress bar on a terminal
       --ca FILE                trust only the CA certificate(s) in FILE (PEM)
       --cert FILE --key FILE   client certificate and key (PEM) for mutual TLS
       --pin sha256/BASE64      require this public key in the chain (repeatable)
-      --insecure               skip certificate validation (DANGEROUS: says so loudly)
+  -k, --insecure               skip certificate validation (DANGEROUS: says so loudly)
       --resolve host:port:addr connect to addr for host:port (repeatable)
-      --proxy URL              use an http:// proxy (user:pass@ for proxy auth)
+      --proxy URL              use an http:// proxy (user:pass@ for proxy auth); without it,
+                               HTTPS_PROXY / HTTP_PROXY / NO_PROXY are honoured, as curl does
       --timeout MS             connect and read timeout in milliseconds (default 30000)
   -L, --location               follow redirects (up to 10)
   -i, --include                print the status line and headers before the body
@@ -75,7 +76,12 @@ function parseArgs(argv: string[]): Cli {
         cli.headers.push([h.slice(0, colon).trim(), h.slice(colon + 1).trim()]);
         break;
       }
-      case '-d': case '--data': cli.data = fileOrText(value(++i, arg)); break;
+      case '-d': case '--data': {
+        // repeated -d are joined with '&', as curl does
+        const piece = fileOrText(value(++i, arg));
+        cli.data = cli.data === undefined ? piece : Buffer.concat([Buffer.from(cli.data), Buffer.from('&'), Buffer.from(piece)]);
+        break;
+      }
       case '--json': cli.json = String(fileOrText(value(++i, arg))); break;
       case '-F': case '--form': {
         const f = value(++i, arg);
@@ -115,7 +121,8 @@ function parseArgs(argv: string[]): Cli {
 }
 
 function requestOptions(cli: Cli): RequestOptions {
-  const opts: RequestOptions = { ...cli.options, headers: cli.headers, redirect: cli.follow ? 10 : false, stream: true };
+  // trustEnv: proxy variables apply as they do for curl, the tool this mimics
+  const opts: RequestOptions = { trustEnv: true, ...cli.options, headers: cli.headers, redirect: cli.follow ? 10 : false, stream: true };
   if (cli.form.length) {
     const encoded = multipart(cli.form);
     opts.body = encoded.body as Uint8Array;
@@ -188,8 +195,11 @@ async function main(argv: string[]): Promise<number> {
   try {
     cli = parseArgs(argv);
   } catch (err) {
-    if (!(err instanceof UsageError)) throw err;
-    process.stderr.write(`microhttps: ${err.message}\nTry 'microhttps --help'.\n`);
+    // a file named by an option (@FILE, --ca, ...) that cannot be read is the caller's mistake too
+    const fsError = err as NodeJS.ErrnoException;
+    const message = err instanceof UsageError ? err.message : fsError.path ? `cannot read ${fsError.path}: ${fsError.code}` : undefined;
+    if (message === undefined) throw err;
+    process.stderr.write(`microhttps: ${message}\nTry 'microhttps --help'.\n`);
     return 2;
   }
   if (cli.options.insecure) process.stderr.write('microhttps: WARNING: --insecure: the server certificate is NOT verified; anyone on the path can read and change this traffic\n');

@@ -14,13 +14,14 @@ export async function fetch(input: string | URL | Request, init: FetchInit = {})
   const req = input instanceof Request ? input : undefined;
   const url = req ? req.url : String(input);
   const method = (init.method ?? req?.method ?? 'GET').toUpperCase();
-  const headers = [...new Headers(init.headers ?? req?.headers ?? {})];
+  const headers = new Headers(init.headers ?? req?.headers ?? {});
   const mode = init.redirect ?? req?.redirect ?? 'follow';
-  const body = await fetchBody(init.body ?? (req && req.body ? req.body : null));
+  const { body, contentType } = await fetchBody(init.body ?? (req && req.body ? req.body : null));
+  if (contentType && !headers.has('content-type')) headers.set('content-type', contentType);
   const res = await session.request(url, {
     ...rest,
     method,
-    headers,
+    headers: [...headers],
     body,
     signal: init.signal ?? req?.signal ?? undefined,
     redirect: mode === 'follow' ? 20 : false,
@@ -31,7 +32,8 @@ export async function fetch(input: string | URL | Request, init: FetchInit = {})
     throw new TypeError(`fetch: redirect to ${res.headers.get('location')} with redirect: "error"`, { cause: hostError('REDIRECT', res.url) });
   }
   const nullBody = NULL_BODY_STATUS.has(res.status) || method === 'HEAD';
-  if (nullBody) await res.close();
+  // reading the (empty) body lets the connection go back to the pool
+  if (nullBody) for await (const chunk of res.iterContent()) void chunk;
   const stream = nullBody ? null : toReadableStream(res.iterContent());
   const out = new globalThis.Response(stream, {
     status: res.status,
@@ -61,13 +63,21 @@ function toReadableStream(chunks: AsyncGenerator<Uint8Array>): ReadableStream<Ui
   });
 }
 
-/** fetch's body types to what the connection sends. */
-async function fetchBody(body: BodyInit | null | undefined): Promise<RequestOptions['body']> {
-  if (body == null) return null;
-  if (typeof body === 'string' || body instanceof Uint8Array || body instanceof ArrayBuffer) return body;
-  if (body instanceof URLSearchParams) return body.toString();
-  if (ArrayBuffer.isView(body)) return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
-  if (body instanceof Blob) return new Uint8Array(await body.arrayBuffer());
-  if (body instanceof ReadableStream) return body as unknown as AsyncIterable<Uint8Array>;
-  throw new TypeError('fetch: unsupported body type (FormData is not supported yet; use URLSearchParams or bytes)');
+/**
+ * fetch's body types to what the connection sends, with the Content-Type fetch
+ * implies (text/plain for strings, form-urlencoded for URLSearchParams,
+ * multipart for FormData, a Blob's own type). The platform's Response does the
+ * encoding, so FormData and Blob come out exactly as fetch would send them;
+ * only streams stay streams (sent chunked).
+ */
+async function fetchBody(body: BodyInit | null | undefined): Promise<{ body: RequestOptions['body']; contentType: string | null }> {
+  if (body == null) return { body: null, contentType: null };
+  if (body instanceof ReadableStream) return { body: body as unknown as AsyncIterable<Uint8Array>, contentType: null };
+  let encoded: globalThis.Response;
+  try {
+    encoded = new globalThis.Response(body);
+  } catch (err) {
+    throw new TypeError(`fetch: unsupported body type (${Object.prototype.toString.call(body)})`, { cause: err });
+  }
+  return { body: new Uint8Array(await encoded.arrayBuffer()), contentType: encoded.headers.get('content-type') };
 }

@@ -16,19 +16,26 @@ export function selectProxy(url: URL, proxy: string | URL | false | undefined, t
 }
 
 function toProxyUrl(text: string): URL {
-  const url = new URL(/^[a-z]+:\/\//i.test(text) ? text : `http://${text}`);
+  let url: URL;
+  try {
+    url = new URL(/^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`);
+  } catch {
+    throw hostError('CONFIG', `proxy "${text}" is not a URL (expected http://[user:pass@]host:port)`);
+  }
   if (url.protocol !== 'http:') throw hostError('CONFIG', `proxy ${url.protocol}// is not supported (use an http:// proxy)`);
   return url;
 }
 
-/** NO_PROXY: "*", or host names / domain suffixes, optionally with a port. */
+/** NO_PROXY: "*", or host names / domain suffixes / IP addresses ([::1] for IPv6), optionally with a port. */
 export function bypassed(url: URL, noProxy: string): boolean {
-  const host = url.hostname.toLowerCase();
+  const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '');
   const port = url.port || (url.protocol === 'https:' ? '443' : '80');
   return noProxy.split(/[\s,]+/).filter(Boolean).some((entry) => {
     if (entry === '*') return true;
-    const [name, entryPort] = entry.toLowerCase().replace(/^\*?\./, '').split(':');
-    if (entryPort && entryPort !== port) return false;
+    // host, host:port, [v6], [v6]:port or a bare v6 address (its colons are not a port)
+    const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(entry) ?? /^([^:]+)(?::(\d+))?$/.exec(entry) ?? [entry, entry, undefined];
+    const name = m[1].toLowerCase().replace(/^\*?\./, '');
+    if (m[2] && m[2] !== port) return false;
     return host === name || host.endsWith(`.${name}`);
   });
 }
