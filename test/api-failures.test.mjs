@@ -169,3 +169,23 @@ test('a server speaking garbage instead of TLS -> TLS_PROTOCOL or TLS_HANDSHAKE'
     await s.close();
   }
 });
+
+test('AbortSignal while waiting for the rate limiter or for the handshake -> ABORTED at once', async () => {
+  const { Session } = await import('../dist/index.js');
+  const http = await startRawServer({ onConnection(sock) { sock.on('data', () => sock.write('HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n')); } });
+  const stall = await startRawServer({ onConnection() {} });
+  const limited = new Session({ rateLimit: { requests: 1, per: 60_000 } });
+  try {
+    await (await limited.get(`http://127.0.0.1:${http.port}/1`)).text();
+    const waiting = new AbortController();
+    setTimeout(() => waiting.abort(), 50);
+    assert.equal((await rejection(() => limited.get(`http://127.0.0.1:${http.port}/2`, { signal: waiting.signal }))).code, 'ABORTED');
+    const handshaking = new AbortController();
+    setTimeout(() => handshaking.abort(), 50);
+    const err = await rejection(() => get(`https://localhost:${stall.port}/`, { ...opts, timeout: 5000, signal: handshaking.signal }));
+    assert.equal(err.code, 'ABORTED');
+  } finally {
+    await limited.close();
+    await Promise.all([http.close(), stall.close()]);
+  }
+});

@@ -82,10 +82,10 @@ export class Connection {
   /** Longest wait for the server once connected, in ms (per request). */
   readTimeout: number;
 
-  private constructor(core: Core, pump: SocketPump, options: ConnectionOptions) {
+  private constructor(core: Core, pump: SocketPump, options: ConnectionOptions, anchors: AnchorIndex | undefined) {
     this.core = core;
     this.#pump = pump;
-    this.#anchors = options.tls ? anchorIndex(options.ca) : undefined;
+    this.#anchors = anchors;
     this.options = options;
     this.readTimeout = options.timeout.read;
   }
@@ -94,6 +94,8 @@ export class Connection {
   static async open(options: ConnectionOptions): Promise<Connection> {
     const started = Date.now();
     const deadline = started + options.timeout.connect;
+    // a trust store that cannot be loaded fails before any socket is opened
+    const anchors = options.tls ? anchorIndex(options.ca) : undefined;
     const core = setUpCore(options);
     let socket = options.socket;
     let resolved = started;
@@ -103,7 +105,7 @@ export class Connection {
       socket = await withDeadline(connectFirst(addresses, options.port), deadline, 'connect');
     }
     const connected = Date.now();
-    const conn = new Connection(core, new SocketPump(socket), options);
+    const conn = new Connection(core, new SocketPump(socket), options, anchors);
     try {
       const name = encoder.encode(options.servername ?? options.host);
       const flags = options.tls ? OpenFlag.TLS | OpenFlag.ANCHORS_ON_DEMAND : 0;

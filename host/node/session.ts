@@ -118,7 +118,7 @@ export class Session {
     const history: Response[] = [];
     for (;;) {
       throwIfAborted(opts.signal);
-      if (this.#limiter) await this.#limiter.acquire();
+      if (this.#limiter) await untilAborted(this.#limiter.acquire(), opts.signal);
       const sendAuth = opts.auth && url.origin === firstOrigin;
       const res = await this.#send(url, method, sendAuth ? [...headers, ['Authorization', basicAuth(opts.auth!)]] : headers, encoded, opts);
       const next = redirectTarget(res, url, method, encoded, maxRedirects > 0);
@@ -150,7 +150,9 @@ export class Session {
     // a stale pooled connection (the server closed it while idle) is retried once on a fresh one
     for (let attempt = 0; ; attempt++) {
       const hopStart = Date.now();
-      const { conn, reused } = await this.#pool.acquire(key, () => openConnection(url, proxy, opts));
+      // DNS, TCP and TLS can be aborted too; a connection that opens after the abort is released
+      const { conn, reused } = await untilAborted(this.#pool.acquire(key, () => openConnection(url, proxy, opts)), opts.signal,
+        (late) => this.#pool.release(key, late.conn, late.conn.usable));
       const release = watchAbort(conn, opts.signal, (c, reusable) => this.#pool.release(key, c, reusable));
       try {
         conn.readTimeout = timeouts(opts.timeout).read;
@@ -279,15 +281,39 @@ async function discardBody(res: Response): Promise<void> {
   }
 }
 
+function abortError(signal: AbortSignal) {
+  return hostError('ABORTED', `aborted: ${String(signal.reason ?? 'signal')}`);
+}
+
 function throwIfAborted(signal: AbortSignal | undefined): void {
-  if (signal?.aborted) throw hostError('ABORTED', `aborted: ${String(signal.reason ?? 'signal')}`);
+  if (signal?.aborted) throw abortError(signal);
+}
+
+/** Rejects with ABORTED as soon as the signal fires; a value that arrives later goes to `discard`. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined, discard?: (late: T) => void): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) {
+    promise.then((v) => discard?.(v), () => {});
+    return Promise.reject(abortError(signal));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      reject(abortError(signal));
+      promise.then((v) => discard?.(v), () => {});
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
+      (e) => { signal.removeEventListener('abort', onAbort); reject(e); });
+  });
 }
 
 /** Aborting the signal fails the connection's pending work; the returned release stops watching. */
 function watchAbort(conn: Connection, signal: AbortSignal | undefined, release: (c: Connection, reusable: boolean) => void) {
   if (!signal) return release;
-  const onAbort = () => conn.abort(hostError('ABORTED', `aborted: ${String(signal.reason ?? 'signal')}`));
-  signal.addEventListener('abort', onAbort, { once: true });
+  const onAbort = () => conn.abort(abortError(signal));
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
   return (c: Connection, reusable: boolean) => {
     signal.removeEventListener('abort', onAbort);
     release(c, reusable && !signal.aborted);
