@@ -4,11 +4,16 @@
 #include "bearssl.h"
 #include "transport.h"
 #include "trust_store.h"
+#include "x509_policy.h"
+#include "client_auth.h"
+#include "server_hello.h"
+#include "server_identity.h"
 #include "wasi.h"
 #include "generated/spec.h"
 
 static br_ssl_client_context client;
 static br_x509_minimal_context x509;
+static server_identity identity;
 
 /* Forward secrecy and AEAD only: no static RSA, no CBC, no 3DES, no RC4.
  * ChaCha20-Poly1305 first: it is the fastest in portable code. */
@@ -23,6 +28,13 @@ static const uint16_t suites[] = {
 
 /* SHA-1 and MD5 are left out on purpose: certificates signed with them then
  * fail validation. SHA-224 is kept for the rare chain that uses it. */
+static int suite_offered(unsigned suite) {
+	for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++) {
+		if (suites[i] == suite) return 1;
+	}
+	return 0;
+}
+
 static const struct {
 	int id;
 	const br_hash_class *impl;
@@ -37,7 +49,7 @@ static const struct {
 /* Days from 0000-01-01 (proleptic Gregorian, as BearSSL counts) to 1970-01-01. */
 #define DAYS_TO_UNIX_EPOCH 719528
 
-static int x509_failed_open;
+static int open_failed;
 
 static void configure_engine(void) {
 	br_ssl_engine_context *eng = &client.eng;
@@ -57,7 +69,7 @@ static void configure_engine(void) {
 	br_ssl_engine_set_default_chapol(eng);
 }
 
-static void configure_x509(void) {
+static void configure_x509(int insecure) {
 	br_x509_minimal_init(&x509, &br_sha256_vtable,
 		trust_store_anchors(), trust_store_count());
 	for (size_t i = 0; i < sizeof hashes / sizeof hashes[0]; i++) {
@@ -74,26 +86,24 @@ static void configure_x509(void) {
 		br_x509_minimal_set_time(&x509,
 			(uint32_t)(now / 86400) + DAYS_TO_UNIX_EPOCH, (uint32_t)(now % 86400));
 	}
-	br_ssl_engine_set_x509(&client.eng, &x509.vtable);
+	br_ssl_engine_set_x509(&client.eng, x509_policy_start(&x509, &identity, insecure));
 }
 
 int tls_transport_open(unsigned char *buf, size_t len,
 	const char *name, size_t name_len, int insecure)
 {
-	/* BearSSL wants a NUL-terminated name of at most 255 bytes. */
-	static char server_name[256];
-	if (name_len >= sizeof server_name) {
-		return MH_ERR_CONFIG;
-	}
-	memcpy(server_name, name, name_len);
-	server_name[name_len] = 0;
-
-	if (insecure) {
-		/* not offered by this engine yet: refuse rather than validate anyway */
+	/* SNI carries DNS names only (RFC 6066 forbids IP literals); the name
+	 * check is the policy's, so BearSSL gets the name for SNI alone. */
+	static char sni[256];
+	open_failed = 1;
+	if (server_identity_parse(&identity, name, name_len) != 0) {
 		return MH_ERR_CONFIG;
 	}
 	configure_engine();
-	configure_x509();
+	configure_x509(insecure);
+	if (client_auth_install(&client) != 0) {
+		return MH_ERR_CONFIG;
+	}
 	br_ssl_engine_set_buffer(&client.eng, buf, len, len >= BR_SSL_BUFSIZE_BIDI);
 
 	unsigned char seed[32];
@@ -103,11 +113,17 @@ int tls_transport_open(unsigned char *buf, size_t len,
 	br_ssl_engine_inject_entropy(&client.eng, seed, sizeof seed);
 	memset(seed, 0, sizeof seed);
 
-	x509_failed_open = 0;
-	if (!br_ssl_client_reset(&client, server_name, 0)) {
-		x509_failed_open = 1;
+	const char *sni_name = 0;
+	if (identity.type == IDENTITY_DNS) {
+		memcpy(sni, identity.value, identity.len);
+		sni[identity.len] = 0;
+		sni_name = sni;
+	}
+	server_hello_reset();
+	if (!br_ssl_client_reset(&client, sni_name, 0)) {
 		return MH_ERR_CONFIG;
 	}
+	open_failed = 0;
 	return 0;
 }
 
@@ -132,7 +148,10 @@ static void tls_ack(unsigned which, size_t len) {
 	br_ssl_engine_context *eng = &client.eng;
 	switch (which) {
 	case MH_TX_SENDREC: br_ssl_engine_sendrec_ack(eng, len); break;
-	case MH_TX_RECVREC: br_ssl_engine_recvrec_ack(eng, len); break;
+	case MH_TX_RECVREC:
+		server_hello_sniff(eng, len);
+		br_ssl_engine_recvrec_ack(eng, len);
+		break;
 	case MH_TX_SENDAPP: br_ssl_engine_sendapp_ack(eng, len); break;
 	case MH_TX_RECVAPP: br_ssl_engine_recvapp_ack(eng, len); break;
 	}
@@ -158,13 +177,31 @@ static int handshake_alert(int alert) {
 		|| alert == 71 /* insufficient_security */ || alert == BR_ALERT_ILLEGAL_PARAMETER;
 }
 
+/* The finer reason of a failed handshake, from what the server did. */
+static int failure_reason(int err) {
+	if (client_auth_requested() && !client_auth_sent()) {
+		return MH_REASON_CLIENT_CERT_REQUESTED;
+	}
+	if (client_auth_sent() && err >= BR_ERR_RECV_FATAL_ALERT && err < BR_ERR_SEND_FATAL_ALERT) {
+		return MH_REASON_CLIENT_CERT_REJECTED;
+	}
+	unsigned version = server_hello_version();
+	if (version != 0 && version < BR_TLS12) {
+		return MH_REASON_SERVER_OLD_VERSION;
+	}
+	if (version != 0 && !suite_offered(server_hello_suite())) {
+		return MH_REASON_SERVER_SUITE;
+	}
+	if (version == 0 && err >= BR_ERR_RECV_FATAL_ALERT && err < BR_ERR_SEND_FATAL_ALERT
+		&& handshake_alert(err - BR_ERR_RECV_FATAL_ALERT)) {
+		return MH_REASON_NO_COMMON_SUITE;
+	}
+	return MH_REASON_NONE;
+}
+
 static int map_error(int err) {
 	switch (err) {
 	case BR_ERR_OK: return 0;
-	case BR_ERR_X509_EXPIRED: return MH_ERR_CERT_EXPIRED;
-	case BR_ERR_X509_BAD_SERVER_NAME: return MH_ERR_CERT_HOSTNAME_MISMATCH;
-	case BR_ERR_X509_NOT_TRUSTED: return MH_ERR_CERT_UNTRUSTED;
-	case BR_ERR_X509_TIME_UNKNOWN: return MH_ERR_CERT_TIME_UNKNOWN;
 	case BR_ERR_UNSUPPORTED_VERSION:
 	case BR_ERR_BAD_VERSION:
 	case BR_ERR_BAD_CIPHER_SUITE:
@@ -175,7 +212,15 @@ static int map_error(int err) {
 		return MH_ERR_TLS_CLIENT_CERT;
 	}
 	if (err >= BR_ERR_X509_OK && err < BR_ERR_X509_OK + 32) {
-		return MH_ERR_CERT_INVALID;
+		int policy = x509_policy_error();
+		return policy ? policy : MH_ERR_CERT_INVALID;
+	}
+	int reason = failure_reason(err);
+	if (reason == MH_REASON_CLIENT_CERT_REQUESTED || reason == MH_REASON_CLIENT_CERT_REJECTED) {
+		return MH_ERR_TLS_CLIENT_CERT;
+	}
+	if (reason != MH_REASON_NONE) {
+		return MH_ERR_TLS_HANDSHAKE;
 	}
 	if (err >= BR_ERR_RECV_FATAL_ALERT && err < BR_ERR_SEND_FATAL_ALERT) {
 		int alert = err - BR_ERR_RECV_FATAL_ALERT;
@@ -188,7 +233,7 @@ static int map_error(int err) {
 }
 
 static int tls_error(void) {
-	if (x509_failed_open) {
+	if (open_failed) {
 		return MH_ERR_CONFIG;
 	}
 	return map_error(br_ssl_engine_last_error(&client.eng));
@@ -198,12 +243,27 @@ static int tls_detail(void) {
 	return br_ssl_engine_last_error(&client.eng);
 }
 
+int tls_transport_reason(void) {
+	int err = br_ssl_engine_last_error(&client.eng);
+	if (err == BR_ERR_OK) {
+		return x509_policy_reason(); /* REASON_INSECURE on a connection that skipped validation */
+	}
+	if (err >= BR_ERR_X509_OK && err < BR_ERR_X509_OK + 32) {
+		return x509_policy_reason();
+	}
+	return failure_reason(err);
+}
+
+/* Once the handshake failed, what the server's hello chose (so a host can
+ * say "the server wants TLS 1.0"). */
 unsigned tls_transport_version(void) {
-	return br_ssl_engine_get_version(&client.eng);
+	unsigned v = br_ssl_engine_get_version(&client.eng);
+	return v != 0 ? v : server_hello_version();
 }
 
 unsigned tls_transport_suite(void) {
-	return client.eng.session.cipher_suite;
+	unsigned s = client.eng.session.cipher_suite;
+	return s != 0 ? s : server_hello_suite();
 }
 
 const transport_class tls_transport = {

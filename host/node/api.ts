@@ -27,6 +27,13 @@ export interface RequestOptions {
   limits?: Limits;
   /** Wall clock for certificate dates (ms since 1970); undefined means "unknown". */
   clock?: WallClock;
+  /** Public key pins "sha256/<base64>" (curl --pinnedpubkey): one must match a key of the validated chain. */
+  pin?: string | readonly string[];
+  /** Skip certificate validation; warns loudly and marks response.tls.insecure. */
+  insecure?: boolean;
+  /** Client certificate chain (PEM) and private key (PEM) for mutual TLS. */
+  cert?: string | Uint8Array;
+  key?: string | Uint8Array;
 }
 
 const DEFAULT_TIMEOUT = 30_000;
@@ -76,6 +83,10 @@ export async function request(url: string | URL, options: RequestOptions = {}): 
     limits: options.limits,
     clock: options.clock,
     lookup: options.lookup,
+    pin: options.pin,
+    insecure: options.insecure,
+    cert: options.cert,
+    key: options.key,
   });
   try {
     const defaultPort = (tls && port === 443) || (!tls && port === 80);

@@ -5,12 +5,8 @@ import { Headers } from './headers.js';
 import { hostError } from './errors.js';
 import type { Connection, ResponseHead } from './connection.js';
 
-export interface TlsInfo {
-  version: string;
-  cipher: string;
-  /** true when certificate validation was skipped on request (never by default). */
-  insecure?: boolean;
-}
+export type { TlsFacts as TlsInfo } from './connection.js';
+import type { TlsFacts } from './connection.js';
 
 /** Called once the body is consumed (or abandoned): the connection can be reused or must be closed. */
 export type Release = (conn: Connection, reusable: boolean) => void;
@@ -21,7 +17,7 @@ export class Response {
   readonly httpVersion: string;
   readonly headers: Headers;
   readonly url: string;
-  readonly tls: TlsInfo | undefined;
+  readonly tls: TlsFacts | undefined;
   /** Trailer fields of a chunked body, once the body has been read. */
   trailers: Headers = new Headers();
   /** ms from the start of the request to the response head. */
