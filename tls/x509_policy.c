@@ -1,5 +1,6 @@
 #include <string.h>
 #include "x509_policy.h"
+#include "trust_store.h"
 #include "wasi.h"
 
 static struct {
@@ -117,6 +118,19 @@ static int date_error(int index) {
 	return MH_ERR_CERT_EXPIRED;
 }
 
+/* Whether the certificate's issuer is, by name, one of our anchors: then
+ * "not trusted" means its signature did not verify with that anchor's key. */
+static int issued_by_anchor_name(int index) {
+	const cert_facts *f = slot((size_t)index);
+	const br_x509_trust_anchor *ta = trust_store_anchors();
+	for (size_t i = 0; f->issuer_len != 0 && i < trust_store_count(); i++) {
+		if (ta[i].dn.len == f->issuer_len && memcmp(ta[i].dn.data, f->issuer, f->issuer_len) == 0) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static int chain_error(int err, int index) {
 	switch (err) {
 	case BR_ERR_X509_EXPIRED: return date_error(index);
@@ -184,6 +198,9 @@ static unsigned p_end_chain(const br_x509_class **ctx) {
 	if (inner != 0) {
 		/* minimal fails the last certificate when no anchor vouched for the chain */
 		int at = policy.inner_failed_at >= 0 ? policy.inner_failed_at : (int)policy.cert_index - 1;
+		if (inner == BR_ERR_X509_NOT_TRUSTED && at >= 0 && issued_by_anchor_name(at)) {
+			fail(MH_ERR_CERT_INVALID, MH_REASON_ANCHOR_SIGNATURE, at);
+		}
 		fail(chain_error((int)inner, at), MH_REASON_NONE, at);
 		return inner;
 	}
