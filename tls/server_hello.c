@@ -12,16 +12,27 @@ static struct {
 	unsigned char bytes[HELLO_PREFIX];
 	size_t len;
 	unsigned version, suite;
+	unsigned alert_version;   /* record version of a first record that is an alert */
 } hello;
 
 void server_hello_reset(void) {
 	hello.len = 0;
 	hello.version = 0;
 	hello.suite = 0;
+	hello.alert_version = 0;
 }
+
+#define RECORD_ALERT 21
 
 static void parse(void) {
 	const unsigned char *b = hello.bytes;
+	if (hello.len >= 5 && b[0] == RECORD_ALERT) {
+		/* a server that speaks only TLS 1.0/1.1 refuses our 1.2-only
+		 * suites with an alert in a record of its own version */
+		hello.alert_version = (unsigned)b[1] << 8 | b[2];
+		hello.len = sizeof hello.bytes;
+		return;
+	}
 	if (hello.version != 0 || hello.len < 11) return;
 	if (b[0] != RECORD_HANDSHAKE || b[5] != HANDSHAKE_SERVER_HELLO) {
 		hello.len = sizeof hello.bytes; /* not a ServerHello: stop looking */
@@ -58,4 +69,8 @@ unsigned server_hello_version(void) {
 
 unsigned server_hello_suite(void) {
 	return hello.suite;
+}
+
+unsigned server_hello_alert_version(void) {
+	return hello.alert_version;
 }

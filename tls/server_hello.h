@@ -10,5 +10,7 @@ void server_hello_reset(void);
 void server_hello_sniff(br_ssl_engine_context *eng, size_t len);
 unsigned server_hello_version(void);  /* 0 until a ServerHello was seen */
 unsigned server_hello_suite(void);
+/* When the server's first record was an alert: that record's version. */
+unsigned server_hello_alert_version(void);
 
 #endif

@@ -51,6 +51,12 @@ static const struct {
 
 static int open_failed;
 
+/* Set when the peer ended the stream after asking for our client
+ * certificate but before the handshake completed: servers that refuse a
+ * certificate often just close (or reset) instead of sending an alert. */
+static int closed_on_client_cert;
+
+
 static void configure_engine(void) {
 	br_ssl_engine_context *eng = &client.eng;
 	br_ssl_client_zero(&client);
@@ -120,6 +126,7 @@ int tls_transport_open(unsigned char *buf, size_t len,
 		sni_name = sni;
 	}
 	server_hello_reset();
+	closed_on_client_cert = 0;
 	if (!br_ssl_client_reset(&client, sni_name, 0)) {
 		return MH_ERR_CONFIG;
 	}
@@ -128,7 +135,7 @@ int tls_transport_open(unsigned char *buf, size_t len,
 }
 
 static unsigned tls_state(void) {
-	return br_ssl_engine_current_state(&client.eng);
+	return closed_on_client_cert ? BR_SSL_CLOSED : br_ssl_engine_current_state(&client.eng);
 }
 
 static unsigned char *tls_window(unsigned which, size_t *len) {
@@ -169,6 +176,10 @@ static void tls_close(void) {
  * HTTP layer decides whether the message was complete (a close-delimited
  * body is then refused as possibly truncated). */
 static void tls_peer_eof(void) {
+	unsigned st = br_ssl_engine_current_state(&client.eng);
+	if (!(st & (BR_SSL_CLOSED | BR_SSL_SENDAPP)) && client_auth_requested()) {
+		closed_on_client_cert = 1;
+	}
 }
 
 /* Alerts a server sends when it does not like our hello. */
@@ -179,21 +190,22 @@ static int handshake_alert(int alert) {
 
 /* The finer reason of a failed handshake, from what the server did. */
 static int failure_reason(int err) {
+	int alert = err >= BR_ERR_RECV_FATAL_ALERT && err < BR_ERR_SEND_FATAL_ALERT;
 	if (client_auth_requested() && !client_auth_sent()) {
 		return MH_REASON_CLIENT_CERT_REQUESTED;
 	}
-	if (client_auth_sent() && err >= BR_ERR_RECV_FATAL_ALERT && err < BR_ERR_SEND_FATAL_ALERT) {
+	if (client_auth_sent() && alert) {
 		return MH_REASON_CLIENT_CERT_REJECTED;
 	}
-	unsigned version = server_hello_version();
-	if (version != 0 && version < BR_TLS12) {
+	unsigned hello_version = server_hello_version();
+	unsigned spoken = hello_version != 0 ? hello_version : server_hello_alert_version();
+	if (spoken != 0 && spoken < BR_TLS12) {
 		return MH_REASON_SERVER_OLD_VERSION;
 	}
-	if (version != 0 && !suite_offered(server_hello_suite())) {
-		return MH_REASON_SERVER_SUITE;
+	if (hello_version != 0) {
+		return suite_offered(server_hello_suite()) ? MH_REASON_NONE : MH_REASON_SERVER_SUITE;
 	}
-	if (version == 0 && err >= BR_ERR_RECV_FATAL_ALERT && err < BR_ERR_SEND_FATAL_ALERT
-		&& handshake_alert(err - BR_ERR_RECV_FATAL_ALERT)) {
+	if (alert && handshake_alert(err - BR_ERR_RECV_FATAL_ALERT)) {
 		return MH_REASON_NO_COMMON_SUITE;
 	}
 	return MH_REASON_NONE;
@@ -236,6 +248,9 @@ static int tls_error(void) {
 	if (open_failed) {
 		return MH_ERR_CONFIG;
 	}
+	if (closed_on_client_cert) {
+		return MH_ERR_TLS_CLIENT_CERT;
+	}
 	return map_error(br_ssl_engine_last_error(&client.eng));
 }
 
@@ -245,6 +260,9 @@ static int tls_detail(void) {
 
 int tls_transport_reason(void) {
 	int err = br_ssl_engine_last_error(&client.eng);
+	if (closed_on_client_cert) {
+		return client_auth_sent() ? MH_REASON_CLIENT_CERT_REJECTED : MH_REASON_CLIENT_CERT_REQUESTED;
+	}
 	if (err == BR_ERR_OK) {
 		return x509_policy_reason(); /* REASON_INSECURE on a connection that skipped validation */
 	}
@@ -258,7 +276,8 @@ int tls_transport_reason(void) {
  * say "the server wants TLS 1.0"). */
 unsigned tls_transport_version(void) {
 	unsigned v = br_ssl_engine_get_version(&client.eng);
-	return v != 0 ? v : server_hello_version();
+	if (v == 0) v = server_hello_version();
+	return v != 0 ? v : server_hello_alert_version();
 }
 
 unsigned tls_transport_suite(void) {

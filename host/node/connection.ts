@@ -117,7 +117,7 @@ export class Connection {
         await this.#pump.write(out, timeoutMs, phase);
         x.mh_send_ack(out.length);
       } else if (ev === Event.RECV) {
-        const chunk = await this.#pump.read(x.mh_recv_cap(), timeoutMs, phase);
+        const chunk = await this.#readOrEnd(x.mh_recv_cap(), timeoutMs, phase);
         if (chunk === null) x.mh_recv_eof();
         else {
           this.core.view(x.mh_recv_ptr(), chunk.length).set(chunk);
@@ -128,6 +128,16 @@ export class Connection {
       } else {
         return ev;
       }
+    }
+  }
+
+  /** During the handshake a reset counts as end of stream, so the core can say why the server hung up (e.g. our client certificate). */
+  async #readOrEnd(max: number, timeoutMs: number, phase: string): Promise<Buffer | null> {
+    try {
+      return await this.#pump.read(max, timeoutMs, phase);
+    } catch (err) {
+      if (phase === 'tls' && err instanceof MicroHttpsError && err.code === 'CLOSED') return null;
+      throw err;
     }
   }
 
