@@ -215,7 +215,9 @@ static int map_error(int err) {
 	switch (err) {
 	case BR_ERR_OK: return 0;
 	case BR_ERR_UNSUPPORTED_VERSION:
-	case BR_ERR_BAD_VERSION:
+		/* the same error for a ServerHello version we refuse and for bytes
+		 * that are not TLS records at all */
+		return server_hello_version() != 0 ? MH_ERR_TLS_HANDSHAKE : MH_ERR_TLS_PROTOCOL;
 	case BR_ERR_BAD_CIPHER_SUITE:
 	case BR_ERR_BAD_COMPRESSION:
 	case BR_ERR_INVALID_ALGORITHM:
