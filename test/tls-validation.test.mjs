@@ -68,7 +68,7 @@ const cases = [
   ['incomplete chain (no intermediate sent)', () => ({ ...pki.issueIntermediate().issueLeaf(), chainOnly: 'leaf' }), 'localhost', 'CERT_UNTRUSTED', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE'],
   ['bad signature (issuer sent in the chain)', () => { const i = pki.issueIntermediate(); const l = i.issueLeaf(); return { ...l, chainPem: badSignature(l.certPem) + i.certPem }; }, 'localhost', 'CERT_INVALID', 'CERT_SIGNATURE_FAILURE'],
   ['bad signature (issuer is the root)', () => { const l = pki.issueLeaf(); return { ...l, chainPem: badSignature(l.certPem) }; }, 'localhost', 'CERT_INVALID/ANCHOR_SIGNATURE', 'CERT_SIGNATURE_FAILURE'],
-  ['SHA-1 signature', () => pki.issueLeaf({ hash: 'sha1' }), 'localhost', 'CERT_INVALID', 'UNSPECIFIED'],
+  ['SHA-1 signature', () => pki.issueLeaf({ hash: 'sha1' }), 'localhost', 'CERT_INVALID/WEAK_SIGNATURE_HASH', 'UNSPECIFIED'],
   ['issuer is not a CA', () => pki.issueLeaf({ issuer: leafAsIssuer(pki.issueLeaf({ cn: 'Not A CA' })) }), 'localhost', 'CERT_INVALID', 'UNSPECIFIED'],
   ['path length exceeded', () => pki.issueIntermediate({ pathLen: 0 }).issueIntermediate().issueLeaf(), 'localhost', 'CERT_INVALID', 'PATH_LENGTH_EXCEEDED'],
   ['RSA 1024 leaf', () => pki.issueLeaf({ key: 'rsa-1024' }), 'localhost', 'CERT_INVALID', 'OK'],

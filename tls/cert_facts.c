@@ -21,12 +21,22 @@ enum {
 	K_EKU_VALUE = 16 | DER_DESCEND,
 	K_EKU_SEQ = 17 | DER_DESCEND,
 	K_EKU_OID = 18,
+	K_SIG_ALG = 19 | DER_DESCEND,
+	K_SIG_ALG_OID = 20,
 };
 
 /* OID values (without tag and length). */
 static const unsigned char OID_SAN[] = { 0x55, 0x1D, 0x11 };
 static const unsigned char OID_EKU[] = { 0x55, 0x1D, 0x25 };
 static const unsigned char OID_SERVER_AUTH[] = { 0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01 };
+
+/* Signature algorithms with broken hashes: md5WithRSAEncryption,
+ * sha1WithRSAEncryption, ecdsa-with-SHA1. */
+static const struct { unsigned char len, oid[9]; } WEAK_SIGNATURES[] = {
+	{ 9, { 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x04 } },
+	{ 9, { 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x05 } },
+	{ 7, { 0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x01 } },
+};
 
 #define TAG_SEQUENCE 0x30
 #define TAG_OID 0x06
@@ -69,7 +79,8 @@ static int ext_value_kind(cert_reader *r) {
 static int child_kind(cert_reader *r, int parent, unsigned index, unsigned tag) {
 	switch (parent) {
 	case 0: return K_CERT;
-	case K_CERT: return index == 0 ? K_TBS : 0;
+	case K_CERT: return index == 0 ? K_TBS : index == 1 ? K_SIG_ALG : 0;
+	case K_SIG_ALG: return index == 0 && tag == TAG_OID ? K_SIG_ALG_OID : 0;
 	case K_TBS: return tbs_kind(r, index, tag);
 	case K_VALIDITY:
 		if (tag != TAG_UTC_TIME && tag != TAG_GENERALIZED_TIME) return 0;
@@ -208,6 +219,16 @@ static void keep_san(cert_reader *r) {
 	}
 }
 
+static int weak_signature(const cert_reader *r) {
+	for (size_t i = 0; i < sizeof WEAK_SIGNATURES / sizeof WEAK_SIGNATURES[0]; i++) {
+		if (!r->scratch_overflow && r->scratch_len == WEAK_SIGNATURES[i].len
+			&& memcmp(r->scratch, WEAK_SIGNATURES[i].oid, r->scratch_len) == 0) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static void on_leave(void *ctx, int kind) {
 	cert_reader *r = ctx;
 	cert_facts *f = r->out;
@@ -222,6 +243,7 @@ static void on_leave(void *ctx, int kind) {
 		f->spki_known = 1;
 		break;
 	case K_SAN_NAME: keep_san(r); break;
+	case K_SIG_ALG_OID: f->weak_signature_hash = weak_signature(r); break;
 	case K_EKU_OID:
 		if (!r->scratch_overflow && r->scratch_len == sizeof OID_SERVER_AUTH
 			&& memcmp(r->scratch, OID_SERVER_AUTH, sizeof OID_SERVER_AUTH) == 0) {

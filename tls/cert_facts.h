@@ -31,6 +31,7 @@ typedef struct {
 	int has_name_san;                /* any dNSName or iPAddress SAN */
 	int identity_matched;            /* a SAN proves the identity */
 	int eku_present, eku_server_auth;
+	int weak_signature_hash;         /* signed with SHA-1 or MD5 */
 } cert_facts;
 
 /* The parser's state for one certificate; facts go to *out. */

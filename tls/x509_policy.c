@@ -201,6 +201,9 @@ static unsigned p_end_chain(const br_x509_class **ctx) {
 		if (inner == BR_ERR_X509_NOT_TRUSTED && at >= 0 && issued_by_anchor_name(at)) {
 			fail(MH_ERR_CERT_INVALID, MH_REASON_ANCHOR_SIGNATURE, at);
 		}
+		if (inner == BR_ERR_X509_UNSUPPORTED && at >= 0 && slot((size_t)at)->weak_signature_hash) {
+			fail(MH_ERR_CERT_INVALID, MH_REASON_WEAK_SIGNATURE_HASH, at);
+		}
 		fail(chain_error((int)inner, at), MH_REASON_NONE, at);
 		return inner;
 	}

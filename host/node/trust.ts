@@ -253,6 +253,7 @@ function reasonText(x: FailureExports, reason: number): string {
     case TlsReason.SERVER_OLD_VERSION: return `the server wants ${versionName(x.mh_tls_version())}; only TLSv1.2 is accepted`;
     case TlsReason.SERVER_SUITE: return `the server chose ${suiteName(x.mh_tls_suite())}, which we did not offer`;
     case TlsReason.ANCHOR_SIGNATURE: return 'its issuer is a trusted root by name, but the signature does not verify with that root\'s key';
+    case TlsReason.WEAK_SIGNATURE_HASH: return 'it is signed with SHA-1 or MD5';
     case TlsReason.NO_COMMON_SUITE: return 'the server accepts none of our cipher suites (ECDHE with AES-GCM or ChaCha20-Poly1305): it offers only DHE, static-RSA or CBC suites, or only TLS < 1.2';
   }
   return '';
