@@ -164,6 +164,7 @@ test('client certificate from a CA the server does not trust -> TLS_CLIENT_CERT 
     const err = await rejection(() => get(`https://localhost:${server.port}/`, { ca: pki.root.certPem, lookup: loopback, cert: stranger.chainPem, key: stranger.keyPem }));
     assert.equal(err.code, 'TLS_CLIENT_CERT', err.message);
     assert.equal(err.reason, 'CLIENT_CERT_REJECTED');
+    assert.notEqual(await nodeOutcome(`https://localhost:${server.port}/`, { cert: stranger.chainPem, key: stranger.keyPem }), 'OK');
   } finally {
     await server.close();
   }
