@@ -175,3 +175,30 @@ test('response.tls summarises the chain: subjects, issuers, validity, SANs, SPKI
     await server.close();
   }
 });
+
+test('IP literal forms: an uncompressed, upper-case IPv6 and a bracketed one prove the same iPAddress SAN; SNI is not sent', async () => {
+  const leaf = pki.issueLeaf({ dns: ['localhost'], ips: ['2001:db8::1'] });
+  let sniSeen = 'unset';
+  const server = await startHttpsServer({
+    key: leaf.keyPem, cert: leaf.chainPem,
+    tlsOptions: { SNICallback: (name, cb) => { sniSeen = name; cb(null, null); } },
+  });
+  server.server.on('secureConnection', (s) => { if (sniSeen === 'unset') sniSeen = s.servername ?? null; });
+  try {
+    for (const servername of ['2001:DB8:0:0:0:0:0:1', '[2001:db8::1]', '2001:db8:0::0:1']) {
+      sniSeen = 'unset';
+      const res = await get(`https://localhost:${server.port}/`, { ca: pki.root.certPem, lookup: loopback, servername });
+      assert.equal(res.status, 200, servername);
+      await res.text();
+      assert.ok(sniSeen === null || sniSeen === false || sniSeen === undefined, `SNI sent: ${sniSeen}`);
+    }
+    sniSeen = 'unset';
+    const named = await get(`https://localhost:${server.port}/`, { ca: pki.root.certPem, lookup: loopback });
+    await named.text();
+    assert.equal(sniSeen, 'localhost', 'a DNS name is sent as SNI');
+    const err = await rejection(() => get(`https://localhost:${server.port}/`, { ca: pki.root.certPem, lookup: loopback, servername: '2001:db8::2' }));
+    assert.equal(err.code, 'CERT_HOSTNAME_MISMATCH');
+  } finally {
+    await server.close();
+  }
+});

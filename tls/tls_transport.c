@@ -28,13 +28,6 @@ static const uint16_t suites[] = {
 
 /* SHA-1 and MD5 are left out on purpose: certificates signed with them then
  * fail validation. SHA-224 is kept for the rare chain that uses it. */
-static int suite_offered(unsigned suite) {
-	for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++) {
-		if (suites[i] == suite) return 1;
-	}
-	return 0;
-}
-
 static const struct {
 	int id;
 	const br_hash_class *impl;
@@ -42,6 +35,13 @@ static const struct {
 	{ br_sha224_ID, &br_sha224_vtable }, { br_sha256_ID, &br_sha256_vtable },
 	{ br_sha384_ID, &br_sha384_vtable }, { br_sha512_ID, &br_sha512_vtable },
 };
+
+static int suite_offered(unsigned suite) {
+	for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++) {
+		if (suites[i] == suite) return 1;
+	}
+	return 0;
+}
 
 /* Public keys below 2048 bits (256 bytes) are refused. */
 #define MIN_RSA_BYTES 256
@@ -55,7 +55,6 @@ static int open_failed;
  * certificate but before the handshake completed: servers that refuse a
  * certificate often just close (or reset) instead of sending an alert. */
 static int closed_on_client_cert;
-
 
 static void configure_engine(void) {
 	br_ssl_engine_context *eng = &client.eng;
