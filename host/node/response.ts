@@ -3,10 +3,10 @@
 import { Event } from './generated/spec.js';
 import { Headers } from './headers.js';
 import { hostError } from './errors.js';
-import type { Connection, ResponseHead } from './connection.js';
+import type { Connection, ResponseHead, TlsFacts } from './connection.js';
 
+/** What response.tls holds (see docs/security.md). */
 export type { TlsFacts as TlsInfo } from './connection.js';
-import type { TlsFacts } from './connection.js';
 
 /** Called once the body is consumed (or abandoned): the connection can be reused or must be closed. */
 export type Release = (conn: Connection, reusable: boolean) => void;
