@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { get, MicroHttpsError } from '../dist/index.js';
 import { makePki } from './helpers/pki.mjs';
-import { startHttpsServer } from './helpers/servers.mjs';
+import { startHttpsServer, startRawServer } from './helpers/servers.mjs';
 import { loopback, rejection } from './helpers/core-client.mjs';
 
 const OPENSSL = process.env.OPENSSL || '/usr/bin/openssl';
@@ -93,6 +93,38 @@ for (const [name, start, reason, message, node] of serverCases) {
     }
   });
 }
+
+/** A server that answers any ClientHello with a bare ServerHello of this version and suite. */
+function helloServer(version, suite) {
+  const body = [version >> 8, version & 255, ...Array(32).fill(7), 0, suite >> 8, suite & 255, 0];
+  const hs = [2, 0, 0, body.length, ...body];
+  const rec = Buffer.from([22, 3, version & 255, 0, hs.length, ...hs]);
+  return startRawServer({ onConnection: (socket) => socket.once('data', () => socket.end(rec)) });
+}
+
+test('a ServerHello choosing TLS 1.1 -> TLS_HANDSHAKE naming TLSv1.1', async () => {
+  const server = await helloServer(0x0302, 0x002f);
+  try {
+    const err = await rejection(() => get(`https://localhost:${server.port}/`, { ca: pki.root.certPem, lookup: loopback }));
+    assert.equal(err.code, 'TLS_HANDSHAKE', err.message);
+    assert.equal(err.reason, 'SERVER_OLD_VERSION');
+    assert.match(err.message, /wants TLSv1\.1;/);
+  } finally {
+    await server.close();
+  }
+});
+
+test('a ServerHello choosing a suite we did not offer -> TLS_HANDSHAKE naming the suite', async () => {
+  const server = await helloServer(0x0303, 0x0033);
+  try {
+    const err = await rejection(() => get(`https://localhost:${server.port}/`, { ca: pki.root.certPem, lookup: loopback }));
+    assert.equal(err.code, 'TLS_HANDSHAKE', err.message);
+    assert.equal(err.reason, 'SERVER_SUITE');
+    assert.match(err.message, /chose DHE-RSA-AES128-SHA/);
+  } finally {
+    await server.close();
+  }
+});
 
 test('openssl s_server with TLS 1.2 and ECDHE is accepted (the control case)', async () => {
   const server = await startOpensslServer(ecLeaf, ['-tls1_2']);
