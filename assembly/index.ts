@@ -2,7 +2,7 @@
 // cross it. docs/abi.md is the contract; spec/abi.json holds the constants.
 import {
   ABI_VERSION, XFER_BYTES, STACK_BYTES, ARENA_BYTES, ERR_CONFIG, ERR_STATE,
-  LIMIT_HEADER_BYTES, LIMIT_HEADER_COUNT, LIMIT_REQUEST_HEAD_BYTES, LIMIT_IO_BUFFER_BYTES, LIMIT_TRUST_STORE_BYTES,
+  LIMIT_HEADER_BYTES, LIMIT_HEADER_COUNT, LIMIT_REQUEST_HEAD_BYTES, LIMIT_IO_BUFFER_BYTES, LIMIT_TRUST_STORE_BYTES, LIMIT_CLIENT_CERT_BYTES,
   MEM_STACK_SIZE, MEM_STACK_PEAK, MEM_STATIC_DATA, MEM_ARENA_SIZE, MEM_ARENA_USED, MEM_IO_BUFFER,
   MEM_HEAD_BUFFER, MEM_REQUEST_HEAD, MEM_TRUST_STORE, MEM_TLS_STATE, MEM_XFER_WINDOW, MEM_HEAP_BASE,
   OPEN_TLS, OPEN_ANCHORS_ON_DEMAND, TX_SENDREC, TX_RECVREC,
@@ -15,7 +15,8 @@ import { carve, arenaUsed } from "./core/arena";
 import {
   tx_open, tx_ack, tx_close, tx_version, tx_suite, store_init, store_add, store_used, store_count, store_detail,
   tx_anchor_pending, tx_anchor_query, tx_anchor_resume,
-  mem_stack_paint, mem_stack_peak, mem_tls_state,
+  mem_stack_paint, mem_stack_peak, mem_tls_state, tx_reason, tx_offender_ptr, tx_offender_len, pin_add,
+  peer_count, peer_field_ptr, peer_field_len, client_init, client_cert_add, client_key_set, client_detail,
 } from "./core/tls";
 import {
   step, sendPtr, sendLen, recvPtr, recvCap, connectionReset, beginRequest, abandonRequest, finishRequestHead,
@@ -58,10 +59,13 @@ export function mh_init(): u32 {
   const request = carve(limit(LIMIT_REQUEST_HEAD_BYTES));
   ioBuffer = carve(limit(LIMIT_IO_BUFFER_BYTES));
   trustStore = carve(limit(LIMIT_TRUST_STORE_BYTES));
+  const clientCerts = carve(limit(LIMIT_CLIENT_CERT_BYTES));
   if (!xfer || !head || !index || !request || !ioBuffer || (!trustStore && limit(LIMIT_TRUST_STORE_BYTES) != 0)) return ERR_CONFIG;
+  if (!clientCerts && limit(LIMIT_CLIENT_CERT_BYTES) != 0) return ERR_CONFIG;
   headInit(head, limit(LIMIT_HEADER_BYTES), index);
   writerInit(request, limit(LIMIT_REQUEST_HEAD_BYTES));
   store_init(trustStore, limit(LIMIT_TRUST_STORE_BYTES));
+  client_init(clientCerts, limit(LIMIT_CLIENT_CERT_BYTES));
   freezeLimits();
   return 0;
 }
@@ -88,6 +92,27 @@ export function mh_anchor_resume(): u32 {
   if (!tx_anchor_pending()) return ERR_STATE;
   tx_anchor_resume();
   return 0;
+}
+
+/** Pins a public key: the transfer window holds the 32-byte sha256 of a DER SubjectPublicKeyInfo. */
+export function mh_pin_add(): u32 {
+  if (!limitsFrozen() || opened) return ERR_STATE;
+  return pin_add(xfer);
+}
+
+/** Appends the DER certificate in the transfer window to the client certificate chain (leaf first). */
+export function mh_client_cert_add(len: u32): u32 {
+  if (!limitsFrozen() || opened || len > XFER_BYTES) return ERR_STATE;
+  callDetail = 0;
+  return client_cert_add(xfer, len);
+}
+
+/** Sets the client's private key from the DER in the transfer window (PKCS#8, RSA or EC form). */
+export function mh_client_key_set(len: u32): u32 {
+  if (!limitsFrozen() || opened || len > XFER_BYTES) return ERR_STATE;
+  const code = client_key_set(xfer, len);
+  callDetail = client_detail();
+  return code;
 }
 
 /** Starts a connection: TLS when flags has OPEN_TLS, to the server name in the transfer window. */
@@ -175,6 +200,12 @@ export function mh_error_detail(): u32 { return errorDetail; }
 export function mh_call_detail(): u32 { return callDetail; }
 export function mh_tls_version(): u32 { return tx_version(); }
 export function mh_tls_suite(): u32 { return tx_suite(); }
+export function mh_error_reason(): u32 { return tx_reason(); }
+export function mh_error_subject_ptr(): usize { return tx_offender_ptr(); }
+export function mh_error_subject_len(): u32 { return tx_offender_len(); }
+export function mh_peer_count(): u32 { return peer_count(); }
+export function mh_peer_field_ptr(i: u32, field: u32): usize { return peer_field_ptr(i, field); }
+export function mh_peer_field_len(i: u32, field: u32): u32 { return peer_field_len(i, field); }
 
 export function mh_mem(kind: u32): u32 {
   if (kind == MEM_STACK_SIZE) return STACK_BYTES;

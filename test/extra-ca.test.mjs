@@ -1,6 +1,7 @@
 // NODE_EXTRA_CA_CERTS: like Node's own https, the default trust store is
 // Node's roots plus the PEM certificates in that file, read once per process.
 // The variable is read at first use, so each case runs in a child process.
+import { makePki } from './helpers/pki.mjs';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -64,7 +65,8 @@ test('NODE_EXTRA_CA_CERTS adds its certificates to the default store, read once'
 });
 
 test('an explicit ca replaces the default store, NODE_EXTRA_CA_CERTS included', async () => {
-  const other = localPki();
+  // a root with another name: one with the same name would be a forged issuer (CERT_INVALID)
+  const other = { pki: makePki({ cn: 'microhttps Other Root' }) };
   try {
     const otherCa = path.join(pki.dir, 'other-ca.pem');
     fs.writeFileSync(otherCa, other.pki.root.certPem);

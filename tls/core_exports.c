@@ -6,6 +6,8 @@
 #include "transport.h"
 #include "trust_store.h"
 #include "memory.h"
+#include "x509_policy.h"
+#include "client_auth.h"
 #include "generated/spec.h"
 
 #define CORE_EXPORT(name) __attribute__((export_name(#name))) 
@@ -69,6 +71,55 @@ const unsigned char *tx_anchor_query(void) { return tls_transport_anchor_query()
 
 CORE_EXPORT(tx_anchor_resume)
 void tx_anchor_resume(void) { tls_transport_anchor_resume(); }
+CORE_EXPORT(tx_reason)
+int tx_reason(void) { return tx == &tls_transport ? tls_transport_reason() : 0; }
+
+/* The subject (DER Name) of the certificate a CERT_* error is about. */
+CORE_EXPORT(tx_offender_ptr)
+const unsigned char *tx_offender_ptr(void) { size_t len; return x509_policy_offender_subject(&len); }
+
+CORE_EXPORT(tx_offender_len)
+size_t tx_offender_len(void) { size_t len; x509_policy_offender_subject(&len); return len; }
+
+CORE_EXPORT(pin_add)
+int pin_add(const unsigned char *hash) { return x509_policy_add_pin(hash); }
+
+CORE_EXPORT(peer_count)
+size_t peer_count(void) { return tx == &tls_transport ? x509_policy_peer_count() : 0; }
+
+/* One field of certificate i of the peer chain summary (MH_PEER_*). */
+static const unsigned char *peer_field(size_t i, unsigned field, size_t *len) {
+	const cert_facts *f = x509_policy_peer(i);
+	*len = 0;
+	if (f == 0) return 0;
+	switch (field) {
+	case MH_PEER_SUBJECT: *len = f->subject_len; return f->subject;
+	case MH_PEER_ISSUER: *len = f->issuer_len; return f->issuer;
+	case MH_PEER_NOT_BEFORE: *len = f->not_before_len; return f->not_before;
+	case MH_PEER_NOT_AFTER: *len = f->not_after_len; return f->not_after;
+	case MH_PEER_SANS: *len = f->sans_len; return f->sans;
+	case MH_PEER_SPKI_SHA256: *len = f->spki_known ? 32 : 0; return f->spki_sha256;
+	}
+	return 0;
+}
+
+CORE_EXPORT(peer_field_ptr)
+const unsigned char *peer_field_ptr(size_t i, unsigned field) { size_t len; return peer_field(i, field, &len); }
+
+CORE_EXPORT(peer_field_len)
+size_t peer_field_len(size_t i, unsigned field) { size_t len; peer_field(i, field, &len); return len; }
+
+CORE_EXPORT(client_init)
+void client_init(unsigned char *region, size_t size) { client_auth_init(region, size); }
+
+CORE_EXPORT(client_cert_add)
+int client_cert_add(const unsigned char *der, size_t len) { return client_auth_add_cert(der, len); }
+
+CORE_EXPORT(client_key_set)
+int client_key_set(const unsigned char *der, size_t len) { return client_auth_set_key(der, len); }
+
+CORE_EXPORT(client_detail)
+int client_detail(void) { return client_auth_detail(); }
 
 CORE_EXPORT(store_init)
 void store_init(unsigned char *region, size_t size) { trust_store_init(region, size); }

@@ -1,6 +1,8 @@
 #include <stdint.h>
 #include "bearssl.h"
 #include "memory.h"
+#include "x509_policy.h"
+#include "client_auth.h"
 #include "generated/spec.h"
 
 /* BSS: zero-filled at instantiation, so it costs no bytes in the .wasm file. */
@@ -36,5 +38,5 @@ size_t memory_stack_peak(void) {
 
 size_t memory_tls_state(void) {
 	return sizeof(br_ssl_client_context) + sizeof(br_x509_minimal_context)
-		+ sizeof(br_x509_decoder_context);
+		+ sizeof(br_x509_decoder_context) + x509_policy_state_bytes() + client_auth_state_bytes();
 }

@@ -11,7 +11,8 @@ unsigned char *memory_arena(void);
 void memory_stack_paint(void);
 size_t memory_stack_peak(void);
 
-/* Bytes of BearSSL's client and X.509 contexts and our TLS statics. */
+/* Bytes of BearSSL's client and X.509 contexts and our TLS statics (policy
+ * with the peer chain summary, client certificate state). */
 size_t memory_tls_state(void);
 
 #endif

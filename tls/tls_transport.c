@@ -5,11 +5,16 @@
 #include "transport.h"
 #include "trust_store.h"
 #include "issuer_sniffer.h"
+#include "x509_policy.h"
+#include "client_auth.h"
+#include "server_hello.h"
+#include "server_identity.h"
 #include "wasi.h"
 #include "generated/spec.h"
 
 static br_ssl_client_context client;
 static br_x509_minimal_context x509;
+static server_identity identity;
 
 /* Forward secrecy and AEAD only: no static RSA, no CBC, no 3DES, no RC4.
  * ChaCha20-Poly1305 first: it is the fastest in portable code. */
@@ -32,13 +37,25 @@ static const struct {
 	{ br_sha384_ID, &br_sha384_vtable }, { br_sha512_ID, &br_sha512_vtable },
 };
 
+static int suite_offered(unsigned suite) {
+	for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++) {
+		if (suites[i] == suite) return 1;
+	}
+	return 0;
+}
+
 /* Public keys below 2048 bits (256 bytes) are refused. */
 #define MIN_RSA_BYTES 256
 
 /* Days from 0000-01-01 (proleptic Gregorian, as BearSSL counts) to 1970-01-01. */
 #define DAYS_TO_UNIX_EPOCH 719528
 
-static int x509_failed_open;
+static int open_failed;
+
+/* Set when the peer ended the stream after asking for our client
+ * certificate but before the handshake completed: servers that refuse a
+ * certificate often just close (or reset) instead of sending an alert. */
+static int closed_on_client_cert;
 
 /* Trust anchors on demand: the received bytes not yet given to BearSSL
  * because the host is being asked for an issuer's anchors. */
@@ -67,7 +84,7 @@ static void configure_engine(void) {
 	br_ssl_engine_set_default_chapol(eng);
 }
 
-static void configure_x509(void) {
+static void configure_x509(int insecure) {
 	br_x509_minimal_init(&x509, &br_sha256_vtable,
 		trust_store_anchors(), trust_store_count());
 	for (size_t i = 0; i < sizeof hashes / sizeof hashes[0]; i++) {
@@ -84,26 +101,24 @@ static void configure_x509(void) {
 		br_x509_minimal_set_time(&x509,
 			(uint32_t)(now / 86400) + DAYS_TO_UNIX_EPOCH, (uint32_t)(now % 86400));
 	}
-	br_ssl_engine_set_x509(&client.eng, &x509.vtable);
+	br_ssl_engine_set_x509(&client.eng, x509_policy_start(&x509, &identity, insecure));
 }
 
 int tls_transport_open(unsigned char *buf, size_t len,
 	const char *name, size_t name_len, int insecure, int anchors_on_demand)
 {
-	/* BearSSL wants a NUL-terminated name of at most 255 bytes. */
-	static char server_name[256];
-	if (name_len >= sizeof server_name) {
-		return MH_ERR_CONFIG;
-	}
-	memcpy(server_name, name, name_len);
-	server_name[name_len] = 0;
-
-	if (insecure) {
-		/* not offered by this engine yet: refuse rather than validate anyway */
+	/* SNI carries DNS names only (RFC 6066 forbids IP literals); the name
+	 * check is the policy's, so BearSSL gets the name for SNI alone. */
+	static char sni[256];
+	open_failed = 1;
+	if (server_identity_parse(&identity, name, name_len) != 0) {
 		return MH_ERR_CONFIG;
 	}
 	configure_engine();
-	configure_x509();
+	configure_x509(insecure);
+	if (client_auth_install(&client) != 0) {
+		return MH_ERR_CONFIG;
+	}
 	br_ssl_engine_set_buffer(&client.eng, buf, len, len >= BR_SSL_BUFSIZE_BIDI);
 
 	unsigned char seed[32];
@@ -116,17 +131,27 @@ int tls_transport_open(unsigned char *buf, size_t len,
 	on_demand.enabled = anchors_on_demand;
 	on_demand.held = 0;
 	issuer_sniffer_reset();
-	x509_failed_open = 0;
-	if (!br_ssl_client_reset(&client, server_name, 0)) {
-		x509_failed_open = 1;
+	const char *sni_name = 0;
+	if (identity.type == IDENTITY_DNS) {
+		memcpy(sni, identity.value, identity.len);
+		sni[identity.len] = 0;
+		sni_name = sni;
+	}
+	server_hello_reset();
+	closed_on_client_cert = 0;
+	if (!br_ssl_client_reset(&client, sni_name, 0)) {
 		return MH_ERR_CONFIG;
 	}
+	open_failed = 0;
 	return 0;
 }
 
 static void give_scanned_bytes(void);
 
 static unsigned tls_state(void) {
+	if (closed_on_client_cert) {
+		return BR_SSL_CLOSED;
+	}
 	unsigned st = br_ssl_engine_current_state(&client.eng);
 	/* while bytes are held for an anchor query, no new bytes are taken */
 	return on_demand.held ? st & ~(unsigned)MH_TX_RECVREC : st;
@@ -153,9 +178,8 @@ static void tls_ack(unsigned which, size_t len) {
 	switch (which) {
 	case MH_TX_SENDREC: br_ssl_engine_sendrec_ack(eng, len); break;
 	case MH_TX_RECVREC:
+		server_hello_sniff(eng, len);
 		if (on_demand.enabled) {
-			/* BearSSL's window never reaches past the current record, so
-			 * bytes held back stay where they are until they are given. */
 			on_demand.held = len;
 			on_demand.given = 0;
 			give_scanned_bytes();
@@ -222,6 +246,10 @@ static void tls_close(void) {
  * HTTP layer decides whether the message was complete (a close-delimited
  * body is then refused as possibly truncated). */
 static void tls_peer_eof(void) {
+	unsigned st = br_ssl_engine_current_state(&client.eng);
+	if (!(st & (BR_SSL_CLOSED | BR_SSL_SENDAPP)) && client_auth_requested()) {
+		closed_on_client_cert = 1;
+	}
 }
 
 /* Alerts a server sends when it does not like our hello. */
@@ -230,15 +258,36 @@ static int handshake_alert(int alert) {
 		|| alert == 71 /* insufficient_security */ || alert == BR_ALERT_ILLEGAL_PARAMETER;
 }
 
+/* The finer reason of a failed handshake, from what the server did. */
+static int failure_reason(int err) {
+	int alert = err >= BR_ERR_RECV_FATAL_ALERT && err < BR_ERR_SEND_FATAL_ALERT;
+	if (client_auth_requested() && !client_auth_sent()) {
+		return MH_REASON_CLIENT_CERT_REQUESTED;
+	}
+	if (client_auth_sent() && alert) {
+		return MH_REASON_CLIENT_CERT_REJECTED;
+	}
+	unsigned hello_version = server_hello_version();
+	unsigned spoken = hello_version != 0 ? hello_version : server_hello_alert_version();
+	if (spoken != 0 && spoken < BR_TLS12) {
+		return MH_REASON_SERVER_OLD_VERSION;
+	}
+	if (hello_version != 0) {
+		return suite_offered(server_hello_suite()) ? MH_REASON_NONE : MH_REASON_SERVER_SUITE;
+	}
+	if (alert && handshake_alert(err - BR_ERR_RECV_FATAL_ALERT)) {
+		return MH_REASON_NO_COMMON_SUITE;
+	}
+	return MH_REASON_NONE;
+}
+
 static int map_error(int err) {
 	switch (err) {
 	case BR_ERR_OK: return 0;
-	case BR_ERR_X509_EXPIRED: return MH_ERR_CERT_EXPIRED;
-	case BR_ERR_X509_BAD_SERVER_NAME: return MH_ERR_CERT_HOSTNAME_MISMATCH;
-	case BR_ERR_X509_NOT_TRUSTED: return MH_ERR_CERT_UNTRUSTED;
-	case BR_ERR_X509_TIME_UNKNOWN: return MH_ERR_CERT_TIME_UNKNOWN;
 	case BR_ERR_UNSUPPORTED_VERSION:
-	case BR_ERR_BAD_VERSION:
+		/* the same error for a ServerHello version we refuse and for bytes
+		 * that are not TLS records at all */
+		return server_hello_version() != 0 ? MH_ERR_TLS_HANDSHAKE : MH_ERR_TLS_PROTOCOL;
 	case BR_ERR_BAD_CIPHER_SUITE:
 	case BR_ERR_BAD_COMPRESSION:
 	case BR_ERR_INVALID_ALGORITHM:
@@ -247,7 +296,15 @@ static int map_error(int err) {
 		return MH_ERR_TLS_CLIENT_CERT;
 	}
 	if (err >= BR_ERR_X509_OK && err < BR_ERR_X509_OK + 32) {
-		return MH_ERR_CERT_INVALID;
+		int policy = x509_policy_error();
+		return policy ? policy : MH_ERR_CERT_INVALID;
+	}
+	int reason = failure_reason(err);
+	if (reason == MH_REASON_CLIENT_CERT_REQUESTED || reason == MH_REASON_CLIENT_CERT_REJECTED) {
+		return MH_ERR_TLS_CLIENT_CERT;
+	}
+	if (reason != MH_REASON_NONE) {
+		return MH_ERR_TLS_HANDSHAKE;
 	}
 	if (err >= BR_ERR_RECV_FATAL_ALERT && err < BR_ERR_SEND_FATAL_ALERT) {
 		int alert = err - BR_ERR_RECV_FATAL_ALERT;
@@ -260,8 +317,11 @@ static int map_error(int err) {
 }
 
 static int tls_error(void) {
-	if (x509_failed_open) {
+	if (open_failed) {
 		return MH_ERR_CONFIG;
+	}
+	if (closed_on_client_cert) {
+		return MH_ERR_TLS_CLIENT_CERT;
 	}
 	return map_error(br_ssl_engine_last_error(&client.eng));
 }
@@ -270,12 +330,31 @@ static int tls_detail(void) {
 	return br_ssl_engine_last_error(&client.eng);
 }
 
+int tls_transport_reason(void) {
+	int err = br_ssl_engine_last_error(&client.eng);
+	if (closed_on_client_cert) {
+		return client_auth_sent() ? MH_REASON_CLIENT_CERT_REJECTED : MH_REASON_CLIENT_CERT_REQUESTED;
+	}
+	if (err == BR_ERR_OK) {
+		return x509_policy_reason(); /* REASON_INSECURE on a connection that skipped validation */
+	}
+	if (err >= BR_ERR_X509_OK && err < BR_ERR_X509_OK + 32) {
+		return x509_policy_reason();
+	}
+	return failure_reason(err);
+}
+
+/* Once the handshake failed, what the server's hello chose (so a host can
+ * say "the server wants TLS 1.0"). */
 unsigned tls_transport_version(void) {
-	return br_ssl_engine_get_version(&client.eng);
+	unsigned v = br_ssl_engine_get_version(&client.eng);
+	if (v == 0) v = server_hello_version();
+	return v != 0 ? v : server_hello_alert_version();
 }
 
 unsigned tls_transport_suite(void) {
-	return client.eng.session.cipher_suite;
+	unsigned s = client.eng.session.cipher_suite;
+	return s != 0 ? s : server_hello_suite();
 }
 
 const transport_class tls_transport = {

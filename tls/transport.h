@@ -41,7 +41,11 @@ void tls_transport_anchor_resume(void);
 /* Opens plain TCP pass-through, buf split evenly into receive and send. */
 int plain_transport_open(unsigned char *buf, size_t len);
 
+/* Negotiated version and suite; after a failed hello, what the server chose. */
 unsigned tls_transport_version(void);
 unsigned tls_transport_suite(void);
+/* REASON_* of the last failure (or REASON_INSECURE for a connection that
+ * skipped validation on request). */
+int tls_transport_reason(void);
 
 #endif

@@ -25,3 +25,14 @@
 @external("env", "mem_stack_paint") export declare function mem_stack_paint(): void;
 @external("env", "mem_stack_peak") export declare function mem_stack_peak(): u32;
 @external("env", "mem_tls_state") export declare function mem_tls_state(): u32;
+@external("env", "tx_reason") export declare function tx_reason(): u32;
+@external("env", "tx_offender_ptr") export declare function tx_offender_ptr(): usize;
+@external("env", "tx_offender_len") export declare function tx_offender_len(): u32;
+@external("env", "pin_add") export declare function pin_add(hash: usize): u32;
+@external("env", "peer_count") export declare function peer_count(): u32;
+@external("env", "peer_field_ptr") export declare function peer_field_ptr(i: u32, field: u32): usize;
+@external("env", "peer_field_len") export declare function peer_field_len(i: u32, field: u32): u32;
+@external("env", "client_init") export declare function client_init(region: usize, size: u32): void;
+@external("env", "client_cert_add") export declare function client_cert_add(der: usize, len: u32): u32;
+@external("env", "client_key_set") export declare function client_key_set(der: usize, len: u32): u32;
+@external("env", "client_detail") export declare function client_detail(): u32;

@@ -4,10 +4,13 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { Core, type WallClock } from './core.js';
-import { Event, OpenFlag, BodyKind, limitSpecs } from './generated/spec.js';
+import { Event, OpenFlag, BodyKind, limitSpecs, PeerLimit } from './generated/spec.js';
 import { coreError, hostError, MicroHttpsError } from './errors.js';
 import { SocketPump } from './socketPump.js';
-import { trustAnchors, type CaInput } from './trust.js';
+import {
+  trustAnchors, pinHashes, clientIdentity, peerCertificates, tlsFailure, versionName, suiteName,
+  type CaInput, type PemInput, type PeerCertificate,
+} from './trust.js';
 import { AnchorIndex } from './anchorIndex.js';
 import { Headers } from './headers.js';
 
@@ -37,6 +40,13 @@ export interface ConnectionOptions {
   lookup?: LookupFunction;
   /** An already connected socket (e.g. a proxy tunnel): no DNS, no TCP connect. */
   socket?: Socket;
+  /** Public key pins, "sha256/<base64>" each: one must match a key of the validated chain. */
+  pin?: string | readonly string[];
+  /** Skip certificate validation (chain, dates, name). Loud: a process warning and response.tls.insecure. */
+  insecure?: boolean;
+  /** Client certificate chain (PEM, leaf first) and its private key (PEM) for mutual TLS. */
+  cert?: PemInput;
+  key?: PemInput;
 }
 
 /** Where the time went while opening, in ms. */
@@ -44,6 +54,18 @@ export interface ConnectTimings {
   dns: number;
   connect: number;
   tls: number;
+}
+
+/** What the handshake established (response.tls). */
+export interface TlsFacts {
+  version: string;
+  cipher: string;
+  /** present and true only when validation was skipped on request */
+  insecure?: true;
+  /** the server's chain as sent, leaf first (at most PeerLimit.MAX_CERTS certificates) */
+  peerCertificates: PeerCertificate[];
+  /** the leaf's SPKI sha256 as a ready-made pin: "sha256/<base64>" */
+  leafSpkiSha256: string;
 }
 
 export interface ResponseHead {
@@ -63,12 +85,6 @@ export interface OutgoingRequest {
 }
 
 const encoder = new TextEncoder();
-const TLS_VERSIONS: Record<number, string> = { 0x0303: 'TLSv1.2' };
-const SUITES: Record<number, string> = {
-  0xcca9: 'ECDHE-ECDSA-CHACHA20-POLY1305', 0xcca8: 'ECDHE-RSA-CHACHA20-POLY1305',
-  0xc02b: 'ECDHE-ECDSA-AES128-GCM-SHA256', 0xc02f: 'ECDHE-RSA-AES128-GCM-SHA256',
-  0xc02c: 'ECDHE-ECDSA-AES256-GCM-SHA384', 0xc030: 'ECDHE-RSA-AES256-GCM-SHA384',
-};
 
 export class Connection {
   readonly core: Core;
@@ -108,9 +124,10 @@ export class Connection {
     const conn = new Connection(core, new SocketPump(socket), options, anchors);
     try {
       const name = encoder.encode(options.servername ?? options.host);
-      const flags = options.tls ? OpenFlag.TLS | OpenFlag.ANCHORS_ON_DEMAND : 0;
+      const flags = options.tls ? OpenFlag.TLS | OpenFlag.ANCHORS_ON_DEMAND | (options.insecure ? OpenFlag.INSECURE : 0) : 0;
+      if (options.tls && options.insecure) warnInsecure(options.servername ?? options.host);
       const code = core.x.mh_open(flags, core.putXfer(name));
-      if (code !== 0) throw coreError(code, core.x.mh_error_detail(), 'opening the connection');
+      if (code !== 0) throw coreError(code, core.x.mh_error_detail(), `opening the connection to ${options.servername ?? options.host}`);
       await conn.next('tls', deadline - Date.now());
       conn.timings = { dns: resolved - started, connect: connected - resolved, tls: Date.now() - connected };
       return conn;
@@ -130,7 +147,7 @@ export class Connection {
         await this.#pump.write(out, timeoutMs, phase);
         x.mh_send_ack(out.length);
       } else if (ev === Event.RECV) {
-        const chunk = await this.#pump.read(x.mh_recv_cap(), timeoutMs, phase);
+        const chunk = await this.#readOrEnd(x.mh_recv_cap(), timeoutMs, phase);
         if (chunk === null) x.mh_recv_eof();
         else {
           this.core.view(x.mh_recv_ptr(), chunk.length).set(chunk);
@@ -139,7 +156,7 @@ export class Connection {
       } else if (ev === Event.NEED_ANCHOR) {
         this.#answerAnchorQuery();
       } else if (ev === Event.ERROR) {
-        throw coreError(x.mh_error_code(), x.mh_error_detail(), phase);
+        throw tlsFailure(x, coreError(x.mh_error_code(), x.mh_error_detail(), phase));
       } else {
         return ev;
       }
@@ -156,6 +173,16 @@ export class Connection {
       if (code !== 0) throw coreError(code, x.mh_call_detail(), 'loading a trust anchor (raise the trustStoreBytes limit?)');
     }
     x.mh_anchor_resume();
+  }
+
+  /** During the handshake a reset counts as end of stream, so the core can say why the server hung up (e.g. our client certificate). */
+  async #readOrEnd(max: number, timeoutMs: number, phase: string): Promise<Buffer | null> {
+    try {
+      return await this.#pump.read(max, timeoutMs, phase);
+    } catch (err) {
+      if (phase === 'tls' && err instanceof MicroHttpsError && err.code === 'CLOSED') return null;
+      throw err;
+    }
   }
 
   /** Writes the request (head and body) and returns the first response event. */
@@ -267,11 +294,17 @@ export class Connection {
     return this.core.x.mh_keep_alive() === 1 && this.#pump.usable && !this.#closed;
   }
 
-  get tlsInfo(): { version: string; cipher: string } | undefined {
+  get tlsInfo(): TlsFacts | undefined {
     if (!this.options.tls) return undefined;
     const x = this.core.x;
-    const suite = x.mh_tls_suite();
-    return { version: TLS_VERSIONS[x.mh_tls_version()] ?? `0x${x.mh_tls_version().toString(16)}`, cipher: SUITES[suite] ?? `0x${suite.toString(16)}` };
+    const chain = peerCertificates(x);
+    return {
+      version: versionName(x.mh_tls_version()),
+      cipher: suiteName(x.mh_tls_suite()),
+      ...(this.options.insecure ? { insecure: true as const } : {}),
+      peerCertificates: chain,
+      leafSpkiSha256: chain[0]?.spkiSha256 ?? '',
+    };
   }
 
   /** Orderly close: TLS close_notify (best effort), then the socket. */
@@ -326,9 +359,56 @@ function setUpCore(options: ConnectionOptions): Core {
       throw hostError('CONFIG', `limit ${name}=${value} is outside ${spec.min}..${spec.max}`);
     }
   }
+  const identity = options.tls && (options.cert !== undefined || options.key !== undefined) ? clientIdentityOf(options) : undefined;
+  if (identity && options.limits?.clientCertBytes === undefined) {
+    x.mh_limit_set(limitSpecs.find((l) => l.name === 'clientCertBytes')!.id, identity.certs.reduce((n, c) => n + c.length, 0));
+  }
   const code = x.mh_init();
   if (code !== 0) throw coreError(code, 0, 'mh_init: the limits do not fit in the core\'s arena');
+  if (options.tls) {
+    if (options.pin !== undefined) loadPins(core, options.pin);
+    if (identity) loadClientIdentity(core, identity);
+  }
   return core;
+}
+
+function clientIdentityOf(options: ConnectionOptions): { certs: Uint8Array[]; key: Uint8Array } {
+  if (options.cert === undefined || options.key === undefined) throw hostError('CONFIG', 'cert and key must be given together');
+  try {
+    return clientIdentity(options.cert, options.key);
+  } catch (err) {
+    throw hostError('CONFIG', (err as Error).message, err);
+  }
+}
+
+function loadPins(core: Core, pin: string | readonly string[]): void {
+  let hashes: Uint8Array[];
+  try {
+    hashes = pinHashes(pin);
+  } catch (err) {
+    throw hostError('CONFIG', (err as Error).message, err);
+  }
+  for (const hash of hashes) {
+    core.putXfer(hash);
+    if (core.x.mh_pin_add() !== 0) throw hostError('CONFIG', `more than ${PeerLimit.MAX_PINS} pins`);
+  }
+}
+
+function loadClientIdentity(core: Core, identity: { certs: Uint8Array[]; key: Uint8Array }): void {
+  const x = core.x;
+  for (const [i, der] of identity.certs.entries()) {
+    if (der.length > x.mh_xfer_cap() || x.mh_client_cert_add(core.putXfer(der)) !== 0) {
+      throw hostError('CONFIG', `client certificate #${i} does not fit (at most ${PeerLimit.MAX_CLIENT_CERTS} certificates within the clientCertBytes limit)`);
+    }
+  }
+  if (identity.key.length > x.mh_xfer_cap() || x.mh_client_key_set(core.putXfer(identity.key)) !== 0) {
+    throw hostError('CONFIG', `key is not an RSA key of 2048 bits or more, nor an EC key on P-256 or P-384 (BearSSL decoder error ${x.mh_call_detail()})`);
+  }
+}
+
+/** Skipping validation must never be quiet. */
+function warnInsecure(host: string): void {
+  process.emitWarning(`microhttps: certificate validation is OFF for ${host} (insecure: true); anyone on the path can read and change this traffic`, { code: 'MICROHTTPS_INSECURE', type: 'SecurityWarning' });
 }
 
 /** One index per set of anchors: Node's roots are indexed once per process. */

@@ -60,6 +60,15 @@ export interface CoreExports {
   mh_tls_version(): number;
   mh_tls_suite(): number;
   mh_mem(kind: number): number;
+  mh_pin_add(): number;
+  mh_client_cert_add(len: number): number;
+  mh_client_key_set(len: number): number;
+  mh_error_reason(): number;
+  mh_error_subject_ptr(): number;
+  mh_error_subject_len(): number;
+  mh_peer_count(): number;
+  mh_peer_field_ptr(i: number, field: number): number;
+  mh_peer_field_len(i: number, field: number): number;
 }
 
 const WASI_ESUCCESS = 0;

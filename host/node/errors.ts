@@ -14,13 +14,19 @@ export class MicroHttpsError extends Error {
   readonly detail: number;
   /** The detail's name when it has one (e.g. 'BAD_CHUNK_SIZE', 'headerBytes', 'BR_ERR_X509_EXPIRED'). */
   readonly detailName: string | undefined;
+  /** TLS failures: the finer reason (e.g. 'NAME_NOT_IN_SAN', 'PIN_MISMATCH'), when there is one. */
+  readonly reason: string | undefined;
+  /** Certificate failures: the subject of the certificate at fault, e.g. 'CN=localhost'. */
+  readonly subject: string | undefined;
 
-  constructor(code: ErrorCodeName, message: string, options: { detail?: number; detailName?: string; cause?: unknown } = {}) {
+  constructor(code: ErrorCodeName, message: string, options: { detail?: number; detailName?: string; reason?: string; subject?: string; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'MicroHttpsError';
     this.code = code;
     this.detail = options.detail ?? 0;
     this.detailName = options.detailName;
+    this.reason = options.reason;
+    this.subject = options.subject;
   }
 }
 

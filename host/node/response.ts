@@ -4,14 +4,10 @@
 import { Event } from './generated/spec.js';
 import { Headers } from './headers.js';
 import { hostError } from './errors.js';
-import type { Connection, ConnectTimings, ResponseHead } from './connection.js';
+import type { Connection, ConnectTimings, ResponseHead, TlsFacts } from './connection.js';
 
-export interface TlsInfo {
-  version: string;
-  cipher: string;
-  /** true when certificate validation was skipped on request (never by default). */
-  insecure?: boolean;
-}
+/** What response.tls holds (see docs/security.md). */
+export type { TlsFacts as TlsInfo } from './connection.js';
 
 export interface ResponseTimings extends ConnectTimings {
   /** ms from the start of this hop to the response head. */
@@ -29,7 +25,7 @@ export class Response {
   readonly httpVersion: string;
   readonly headers: Headers;
   readonly url: string;
-  readonly tls: TlsInfo | undefined;
+  readonly tls: TlsFacts | undefined;
   readonly timings: ResponseTimings;
   /** Trailer fields of a chunked body, once the body has been read. */
   trailers: Headers = new Headers();

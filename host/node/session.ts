@@ -8,7 +8,7 @@ import { Pool } from './pool.js';
 import { RateLimiter, type Clock, type RateLimit } from './rateLimiter.js';
 import { encodeBody, basicAuth, type BodyInit, type FormData, type EncodedBody } from './body.js';
 import { selectProxy, proxyAuthorization, tunnel } from './proxy.js';
-import type { CaInput } from './trust.js';
+import type { CaInput, PemInput } from './trust.js';
 import type { WallClock } from './core.js';
 
 export type HeadersInit = Record<string, string> | Iterable<[string, string]>;
@@ -37,6 +37,13 @@ export interface RequestOptions {
   stream?: boolean;
   /** Trust anchors replacing Node's root store (PEM or DER, one or many). */
   ca?: CaInput;
+  /** Public key pins "sha256/<base64>" (curl --pinnedpubkey): one must match a key of the validated chain. */
+  pin?: string | readonly string[];
+  /** Skip certificate validation; warns loudly and marks response.tls.insecure. Never the default. */
+  insecure?: boolean;
+  /** Client certificate chain (PEM, leaf first) and its private key (PEM) for mutual TLS. */
+  cert?: PemInput;
+  key?: PemInput;
   /** Name for SNI and the certificate check, when it differs from the URL's host. */
   servername?: string;
   /** Resolve host names yourself. */
@@ -186,7 +193,10 @@ export class Session {
       if (!this.#ids.has(o)) this.#ids.set(o, this.#nextId++);
       return this.#ids.get(o);
     };
-    return [url.protocol, url.host, proxy?.href ?? '', opts.servername ?? '', id(opts.ca), id(opts.limits), id(opts.lookup), (opts.resolve ?? []).join(',')].join('|');
+    return [
+      url.protocol, url.host, proxy?.href ?? '', opts.servername ?? '', id(opts.ca), id(opts.limits), id(opts.lookup),
+      (opts.resolve ?? []).join(','), id(opts.pin), opts.insecure ? 'insecure' : '', id(opts.cert), id(opts.key),
+    ].join('|');
   }
 }
 
@@ -199,7 +209,10 @@ async function openConnection(url: URL, proxy: URL | null, opts: RequestOptions)
   const tls = url.protocol === 'https:';
   const port = Number(url.port) || (tls ? 443 : 80);
   const timeout = timeouts(opts.timeout);
-  const common = { tls, ca: opts.ca, timeout, limits: opts.limits, clock: opts.clock, servername: opts.servername };
+  const common = {
+    tls, ca: opts.ca, timeout, limits: opts.limits, clock: opts.clock, servername: opts.servername,
+    pin: opts.pin, insecure: opts.insecure, cert: opts.cert, key: opts.key,
+  };
   if (!proxy) {
     return Connection.open({ ...common, host: url.hostname, port, lookup: resolveOverride(opts) });
   }
