@@ -101,10 +101,13 @@ test('-i prints the status line and headers before the body', async () => {
   assert.equal(JSON.parse(body).url, '/echo');
 });
 
-test('-v prints the TLS version, the cipher suite and timings on stderr', async () => {
+test('-v prints the TLS version, the cipher suite, the certificate chain and timings on stderr', async () => {
   const { stdout, stderr } = await ok(['-v', secure('/echo'), '--ca', caFile]);
   assert.equal(JSON.parse(stdout).url, '/echo');
   assert.match(stderr, /^\* TLS TLSv1\.2, cipher ECDHE-(ECDSA|RSA)-[A-Z0-9-]+, certificate verified$/m);
+  assert.match(stderr, /^\* {3}\[0\] subject: CN=localhost$/m);
+  assert.match(stderr, /^\* {7}names: .*DNS:localhost/m);
+  assert.match(stderr, /^\* {7}key: sha256\/[A-Za-z0-9+/]{43}=$/m);
   assert.match(stderr, /^\* timings: dns \d+ ms, connect \d+ ms, tls \d+ ms, first byte \d+ ms, total \d+ ms$/m);
 });
 

@@ -144,8 +144,13 @@ function describe(res: Response, started: number): string {
   const lines = [`* ${res.url}`];
   if (res.tls) {
     lines.push(`* TLS ${res.tls.version}, cipher ${res.tls.cipher}${res.tls.insecure ? ' — CERTIFICATE NOT VERIFIED (--insecure)' : ', certificate verified'}`);
-    const chain = (res.tls as { chain?: { subject: string; issuer: string; validFrom?: string; validTo?: string }[] }).chain;
-    for (const [i, c] of (chain ?? []).entries()) lines.push(`*   [${i}] ${c.subject}  (issuer: ${c.issuer}${c.validTo ? `, valid until ${c.validTo}` : ''})`);
+    for (const [i, c] of res.tls.peerCertificates.entries()) {
+      lines.push(`*   [${i}] subject: ${c.subject}`);
+      lines.push(`*       issuer: ${c.issuer}`);
+      lines.push(`*       valid: ${c.validFrom?.toISOString() ?? '?'} .. ${c.validTo?.toISOString() ?? '?'}`);
+      if (c.subjectAltNames.length) lines.push(`*       names: ${c.subjectAltNames.join(', ')}`);
+      lines.push(`*       key: ${c.spkiSha256}`);
+    }
   }
   lines.push(`* timings: dns ${t.dns} ms, connect ${t.connect} ms, tls ${t.tls} ms, first byte ${t.firstByte} ms, total ${Date.now() - started} ms${t.reused ? ' (reused connection)' : ''}`);
   return lines.join('\n');
