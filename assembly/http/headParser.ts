@@ -29,6 +29,8 @@ let inTrailers = false;
 let expectStatusLine = false;
 let len: u32 = 0;               // bytes held in buf
 let lineStart: u32 = 0;
+let fieldStart: u32 = 0;        // start of the last field line (an obs-fold continues it)
+let limitStart: u32 = 0;        // where the current line's length is counted from
 let sawCR = false;
 let foldable = false;           // a field line precedes: an obs-fold may continue it
 
@@ -50,10 +52,15 @@ export function headStart(trailers: bool): void {
   inTrailers = trailers;
   expectStatusLine = !trailers;
   const limitId = trailers ? LIMIT_TRAILER_BYTES : LIMIT_HEADER_BYTES;
-  sectionCap = min(limit(limitId), bufCap);
+  // trailerBytes counts the trailer fields; the blank line that ends the
+  // section is not a trailer, so it gets its 2 bytes on top (trailerBytes=0
+  // still accepts "0\r\n\r\n"). headerBytes is the whole head buffer.
+  sectionCap = min(limit(limitId) + (trailers ? 2 : 0), bufCap);
   sectionLimitId = limitId;
   len = 0;
   lineStart = 0;
+  fieldStart = 0;
+  limitStart = 0;
   sawCR = false;
   foldable = false;
   complete = false;
@@ -65,32 +72,57 @@ export function headStarted(): bool {
   return len > 0;
 }
 
-/** Consumes up to n bytes at p; stops after the blank line that ends the section. */
+/** Consumes up to n bytes at p; stops after the blank line that ends the section.
+ *  Runs of ordinary bytes are found by one scan and copied with memory.copy;
+ *  only CR, LF and NUL take the byte-wise path. Errors and limits come out
+ *  exactly as a byte-at-a-time walk would give them, so any split of the
+ *  input gives the same result. */
 export function headFeed(p: usize, n: u32): u32 {
-  for (let i: u32 = 0; i < n; i++) {
-    const c = load<u8>(p + i);
-    if (len >= sectionCap) return limitError(sectionLimitId, i);
-    store<u8>(buf + len, c);
-    len++;
+  let i: u32 = 0;
+  while (i < n) {
     if (sawCR) {
+      if (len >= sectionCap) return limitError(sectionLimitId, i);
+      const c = load<u8>(p + i);
+      store<u8>(buf + len, c);
+      len++;
+      i++;
       if (c != LF) return parseError(PARSE_BARE_CR, i);
       sawCR = false;
       endLine();
-      if (failed()) return i;
-      if (complete) return i + 1;
+      if (failed() || complete) return i;
       continue;
     }
-    if (c == CR) {
-      sawCR = true;
-    } else if (c == LF) {
-      return parseError(PARSE_BARE_LF, i);
-    } else if (c == 0) {
-      return parseError(PARSE_NUL_BYTE, i);
-    } else if (len - lineStart > lineLimit()) {
-      return limitError(expectStatusLine ? LIMIT_STATUS_LINE_BYTES : LIMIT_HEADER_LINE_BYTES, i);
+    const start = i;
+    while (i < n && !isLineControl(load<u8>(p + i))) i++;
+    const run = i - start;
+    if (run > 0) {
+      if (len == lineStart) limitStart = foldable && isWhitespace(load<u8>(p + start)) ? fieldStart : lineStart;
+      const sectionRoom = sectionCap - len;
+      const lineMax = lineLimit();
+      const lineUsed = len - limitStart;
+      const lineRoom: u32 = lineUsed >= lineMax ? 0 : lineMax - lineUsed;
+      // Byte-at-a-time, the section check comes first on the same byte.
+      if (run > sectionRoom && sectionRoom <= lineRoom) return limitError(sectionLimitId, start + sectionRoom);
+      if (run > lineRoom) return limitError(expectStatusLine ? LIMIT_STATUS_LINE_BYTES : LIMIT_HEADER_LINE_BYTES, start + lineRoom);
+      memory.copy(buf + len, p + start, run);
+      len += run;
     }
+    if (i == n) break;
+    if (len >= sectionCap) return limitError(sectionLimitId, i);
+    const c = load<u8>(p + i);
+    store<u8>(buf + len, c);
+    len++;
+    i++;
+    if (c == CR) sawCR = true;
+    else if (c == LF) return parseError(PARSE_BARE_LF, i);
+    else return parseError(PARSE_NUL_BYTE, i);
   }
   return n;
+}
+
+/** CR, LF and NUL: the bytes that end a run in headFeed. */
+@inline function isLineControl(c: u32): bool {
+  return c == CR || c == LF || c == 0;
 }
 
 function lineLimit(): u32 {
@@ -126,9 +158,9 @@ function endLine(): void {
 
 // status-line = HTTP-version SP status-code SP [ reason-phrase ]
 function statusLine(p: usize, n: u32): void {
-  if (!startsWithHttpSlash(p, n)) { fail(ERR_HTTP_PARSE, PARSE_BAD_STATUS_LINE); return; }
-  // "HTTP/1." DIGIT: other majors are not HTTP/1.x; a 1.x minor above 1 is treated as 1.1.
-  if (n < 9 || load<u8>(p + 5) != 49 || load<u8>(p + 6) != 46 || !isDigit(load<u8>(p + 7)) || load<u8>(p + 8) != 32) {
+  // "HTTP/1." DIGIT SP (HTTP-name is case-sensitive): other majors are not
+  // HTTP/1.x; a 1.x minor above 1 is processed as 1.1 (RFC 9110 §2.5).
+  if (!startsWithHttpSlash(p, n) || n < 9 || load<u8>(p + 5) != 49 || load<u8>(p + 6) != 46 || !isDigit(load<u8>(p + 7)) || load<u8>(p + 8) != 32) {
     fail(ERR_HTTP_PARSE, PARSE_BAD_VERSION);
     return;
   }
@@ -175,12 +207,14 @@ function fieldLine(p: usize, n: u32): void {
   store<u32>(entry, <u32>(valueStart + off), 8);
   store<u32>(entry, trimmedLen, 12);
   fieldCount++;
+  fieldStart = <u32>(p - buf);
   foldable = true;
 }
 
 // RFC 9112 §5.2: a user agent MUST replace each obs-fold in a response with
-// SP before interpreting the value. The previous value, the CRLF and this
-// line are contiguous in buf, so the fold is overwritten in place.
+// SP before interpreting the value. The previous value and this line are
+// both in buf, this line after it: the fold becomes one SP and this line's
+// content moves left to follow it, so the value stays one contiguous view.
 function obsFold(p: usize, n: u32): void {
   if (!foldable) { parseError(PARSE_OBS_FOLD_FIRST, 0); return; }
   const off = trimWhitespace(p, n);
@@ -195,8 +229,9 @@ function obsFold(p: usize, n: u32): void {
     return;
   }
   const oldEnd = valuePtr + oldLen;
-  memory.fill(oldEnd, 32, p + off - oldEnd);
-  store<u32>(entry, <u32>(p + off + trimmedLen - valuePtr), 12);
+  store<u8>(oldEnd, 32);
+  memory.copy(oldEnd + 1, p + off, trimmedLen);
+  store<u32>(entry, oldLen + 1 + trimmedLen, 12);
 }
 
 function checkValue(p: usize, n: u32): bool {
