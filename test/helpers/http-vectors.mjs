@@ -18,13 +18,18 @@ export const bytes = (parts) => Buffer.from(text(parts), 'latin1');
 export function loadVectorFiles() {
   return readdirSync(vectorDir).filter((f) => f.endsWith('.json')).sort().map((file) => {
     const data = JSON.parse(readFileSync(join(vectorDir, file), 'utf8'));
-    return { file, group: data.group, kind: data.kind ?? 'response', cases: data.cases ?? [], data };
+    const kind = data.kind ?? 'response';
+    // each known llhttp difference carries an example that runs as a vector
+    const cases = kind === 'llhttp-differences'
+      ? data.classes.map((c) => ({ name: `${c.id}: ${c.rule}`, rule: c.rule, why: c.why, ...c.example }))
+      : data.cases;
+    return { file, group: data.group, kind, cases, data };
   });
 }
 
 /** Response cases of every file, each with its file name. */
 export function responseVectors() {
-  return loadVectorFiles().filter((f) => f.kind === 'response').flatMap((f) => f.cases.map((c) => ({ ...c, file: f.file })));
+  return loadVectorFiles().filter((f) => f.kind === 'response' || f.kind === 'llhttp-differences').flatMap((f) => f.cases.map((c) => ({ ...c, file: f.file })));
 }
 
 export function requestVectors() {
