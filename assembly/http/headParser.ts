@@ -12,7 +12,7 @@ import {
 } from "../generated/spec";
 import { fail, failed } from "../core/error";
 import { limit } from "../core/limits";
-import { CR, LF, isToken, isWhitespace, isFieldValueByte, isDigit, trimWhitespace, trimmedLen } from "./chars";
+import { CR, LF, HTAB, isToken, isWhitespace, isFieldValueByte, isDigit, trimWhitespace, trimmedLen } from "./chars";
 
 /** Bytes per entry of the field index: name ptr, name len, value ptr, value len. */
 export const FIELD_ENTRY_BYTES: u32 = 16;
@@ -32,6 +32,7 @@ let lineStart: u32 = 0;
 let fieldStart: u32 = 0;        // start of the last field line (an obs-fold continues it)
 let limitStart: u32 = 0;        // where the current line's length is counted from
 let sawCR = false;
+let lineHasControl = false;     // the current line holds a control byte other than HTAB (or DEL)
 let foldable = false;           // a field line precedes: an obs-fold may continue it
 
 export let complete = false;
@@ -62,6 +63,7 @@ export function headStart(trailers: bool): void {
   fieldStart = 0;
   limitStart = 0;
   sawCR = false;
+  lineHasControl = false;
   foldable = false;
   complete = false;
   fieldCount = 0;
@@ -93,7 +95,15 @@ export function headFeed(p: usize, n: u32): u32 {
       continue;
     }
     const start = i;
-    while (i < n && !isLineControl(load<u8>(p + i))) i++;
+    // One pass finds the end of the run and notes any control byte, so the
+    // line checks only look at values again when one was seen.
+    for (; i < n; i++) {
+      const c = load<u8>(p + i);
+      if (c < 0x20 || c == 0x7f) {
+        if (c == CR || c == LF || c == 0) break;
+        if (c != HTAB) lineHasControl = true;
+      }
+    }
     const run = i - start;
     if (run > 0) {
       if (len == lineStart) limitStart = foldable && isWhitespace(load<u8>(p + start)) ? fieldStart : lineStart;
@@ -120,11 +130,6 @@ export function headFeed(p: usize, n: u32): u32 {
   return n;
 }
 
-/** CR, LF and NUL: the bytes that end a run in headFeed. */
-@inline function isLineControl(c: u32): bool {
-  return c == CR || c == LF || c == 0;
-}
-
 function lineLimit(): u32 {
   return expectStatusLine ? limit(LIMIT_STATUS_LINE_BYTES) : limit(LIMIT_HEADER_LINE_BYTES);
 }
@@ -144,20 +149,22 @@ function endLine(): void {
   const start = buf + lineStart;
   const lineLen = len - 2 - lineStart;
   lineStart = len;
+  const control = lineHasControl;
+  lineHasControl = false;
   if (expectStatusLine) {
     expectStatusLine = false;
-    statusLine(start, lineLen);
+    statusLine(start, lineLen, control);
   } else if (lineLen == 0) {
     complete = true;
   } else if (isWhitespace(load<u8>(start))) {
-    obsFold(start, lineLen);
+    obsFold(start, lineLen, control);
   } else {
-    fieldLine(start, lineLen);
+    fieldLine(start, lineLen, control);
   }
 }
 
 // status-line = HTTP-version SP status-code SP [ reason-phrase ]
-function statusLine(p: usize, n: u32): void {
+function statusLine(p: usize, n: u32, control: bool): void {
   // "HTTP/1." DIGIT SP (HTTP-name is case-sensitive): other majors are not
   // HTTP/1.x; a 1.x minor above 1 is processed as 1.1 (RFC 9110 §2.5).
   if (!startsWithHttpSlash(p, n) || n < 9 || load<u8>(p + 5) != 49 || load<u8>(p + 6) != 46 || !isDigit(load<u8>(p + 7)) || load<u8>(p + 8) != 32) {
@@ -177,9 +184,8 @@ function statusLine(p: usize, n: u32): void {
   status = code;
   reasonPtr = p + 13;
   reasonLen = n > 13 ? n - 13 : 0;
-  for (let i: u32 = 0; i < reasonLen; i++) {
-    if (!isFieldValueByte(load<u8>(reasonPtr + i))) { fail(ERR_HTTP_PARSE, PARSE_BAD_STATUS_LINE); return; }
-  }
+  // (control bytes in the version or code already failed their own checks)
+  if (control && !allFieldValueBytes(reasonPtr, reasonLen)) fail(ERR_HTTP_PARSE, PARSE_BAD_STATUS_LINE);
 }
 
 function startsWithHttpSlash(p: usize, n: u32): bool {
@@ -188,7 +194,7 @@ function startsWithHttpSlash(p: usize, n: u32): bool {
 }
 
 // field-line = field-name ":" OWS field-value OWS
-function fieldLine(p: usize, n: u32): void {
+function fieldLine(p: usize, n: u32, control: bool): void {
   let nameLen: u32 = 0;
   while (nameLen < n && isToken(load<u8>(p + nameLen))) nameLen++;
   if (nameLen == n || nameLen == 0) { parseError(PARSE_BAD_HEADER_NAME, 0); return; }
@@ -199,7 +205,7 @@ function fieldLine(p: usize, n: u32): void {
   }
   const valueStart = p + nameLen + 1;
   const off = trimWhitespace(valueStart, n - nameLen - 1);
-  if (!checkValue(valueStart + off, trimmedLen)) return;
+  if (control && !checkValue(valueStart + off, trimmedLen)) return;
   if (fieldCount >= limit(LIMIT_HEADER_COUNT)) { limitError(LIMIT_HEADER_COUNT, 0); return; }
   const entry = index + fieldCount * FIELD_ENTRY_BYTES;
   store<u32>(entry, <u32>p);
@@ -215,12 +221,12 @@ function fieldLine(p: usize, n: u32): void {
 // SP before interpreting the value. The previous value and this line are
 // both in buf, this line after it: the fold becomes one SP and this line's
 // content moves left to follow it, so the value stays one contiguous view.
-function obsFold(p: usize, n: u32): void {
+function obsFold(p: usize, n: u32, control: bool): void {
   if (!foldable) { parseError(PARSE_OBS_FOLD_FIRST, 0); return; }
   const off = trimWhitespace(p, n);
   const entry = index + (fieldCount - 1) * FIELD_ENTRY_BYTES;
   const valuePtr = <usize>load<u32>(entry, 8);
-  if (!checkValue(p + off, trimmedLen)) return;
+  if (control && !checkValue(p + off, trimmedLen)) return;
   if (trimmedLen == 0) return; // a fold of nothing adds nothing
   const oldLen = load<u32>(entry, 12);
   if (oldLen == 0) {
@@ -235,8 +241,14 @@ function obsFold(p: usize, n: u32): void {
 }
 
 function checkValue(p: usize, n: u32): bool {
+  if (allFieldValueBytes(p, n)) return true;
+  parseError(PARSE_BAD_HEADER_VALUE, 0);
+  return false;
+}
+
+function allFieldValueBytes(p: usize, n: u32): bool {
   for (let i: u32 = 0; i < n; i++) {
-    if (!isFieldValueByte(load<u8>(p + i))) { parseError(PARSE_BAD_HEADER_VALUE, 0); return false; }
+    if (!isFieldValueByte(load<u8>(p + i))) return false;
   }
   return true;
 }

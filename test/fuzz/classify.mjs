@@ -18,9 +18,9 @@ const CHUNK_LINE = new RegExp(`^[0-9a-fA-F]+(?:[ \\t]*;[ \\t]*${TOKEN}(?:[ \\t]*
 const MAX_SAFE = 9007199254740991n;
 
 /** Fields of an accepted response that must be equal. */
-function differences(ours, theirs, { ignoreVersion = false } = {}) {
+function differences(ours, theirs, { ignoreVersion = false, looseInterim = false } = {}) {
   const diff = [];
-  const heads = (r) => r.interim.map((h) => [h.status, h.reason, h.headers]);
+  const heads = (r) => r.interim.map((h) => (looseInterim ? [h.status] : [h.status, h.reason, h.headers]));
   for (const key of ['status', 'reason', 'body', 'keepAlive']) {
     if (ours[key] !== theirs[key]) diff.push(key);
   }
@@ -83,11 +83,14 @@ const REWRITES = [
     },
   },
   {
-    id: 'http10-interim-response',
-    // llhttp takes an HTTP/1.0 1xx as the end of the connection; a 1xx is not
-    // the final response, whose own version and fields decide persistence
-    applies: (s, at, ll) => /CLOSED_CONNECTION/.test(ll.error) && /HTTP\/1\.0 1[0-9][0-9]/.test(s.slice(0, at)),
-    rewrite: (s, at) => s.slice(0, at).replace(/HTTP\/1\.0 (1[0-9][0-9])/g, 'HTTP/1.1 $1') + s.slice(at),
+    id: 'interim-response-persistence',
+    // llhttp takes an HTTP/1.0 1xx, or a 1xx with "Connection: close", as the
+    // end of the connection; a 1xx is not the final response, whose own
+    // version and fields decide persistence. The rewrite makes the interim
+    // heads before llhttp's stop HTTP/1.1 without Connection fields.
+    applies: (s, at, ll) => /CLOSED_CONNECTION/.test(ll.error) && /HTTP\/1\.[01] 1[0-9][0-9]/.test(s.slice(0, at)),
+    rewrite: (s, at) => s.slice(0, at).replace(/HTTP\/1\.0 (1[0-9][0-9])/g, 'HTTP/1.1 $1').replace(/\r\nConnection:[^\r\n]*/gi, '') + s.slice(at),
+    looseInterim: true,
   },
   {
     id: 'chunk-extension-bws',
@@ -169,7 +172,16 @@ function chunkedAsList(s) {
   return elements.length === 1 && elements[0] === 'chunked' && raw.some((v) => v.replace(/^ +| +$/g, '').toLowerCase() !== 'chunked');
 }
 
+/** A Connection field whose elements include close only once HTAB is read as OWS (RFC 9110 §5.6.1). */
+const closeWithTab = (s) => [...s.matchAll(/\r\nConnection:([^\r\n]*)/gi)].map((m) => m[1])
+  .some((v) => v.includes('\t') && v.split(',').some((o) => o.replace(/^[ \t]+|[ \t]+$/g, '').toLowerCase() === 'close'));
+
 const FIELD_CLASSES = [
+  {
+    id: 'connection-list-syntax',
+    explains: (ours, theirs, diff, method, s) => diff.length === 1 && diff[0] === 'keepAlive' && !ours.keepAlive && theirs.keepAlive
+      && closeWithTab(s),
+  },
   {
     id: 'transfer-encoding-list-syntax',
     // llhttp then reads the body until close
@@ -224,13 +236,14 @@ export function classify(input, method, ours, theirs) {
     let text = s;
     let ll = theirs;
     const used = [];
-    let ignoreVersion = false;
+    const loose = { ignoreVersion: false, looseInterim: false };
     for (let round = 0; round < 16 && !ll.response; round++) {
       const cls = REWRITES.find((c) => ll.errorOffset >= 0 && c.applies(text, ll.errorOffset, ll));
       if (!cls) break;
       text = cls.rewrite(text, ll.errorOffset, ll);
       if (!used.includes(cls.id)) used.push(cls.id);
-      ignoreVersion ||= Boolean(cls.ignoreVersion);
+      loose.ignoreVersion ||= Boolean(cls.ignoreVersion);
+      loose.looseInterim ||= Boolean(cls.looseInterim);
       ll = llhttpParse(Buffer.from(text, 'latin1'), method);
     }
     const what = `we accept; llhttp: ${theirs.error}`;
@@ -238,7 +251,7 @@ export function classify(input, method, ours, theirs) {
       const evidence = ACCEPT_EVIDENCE.find((c) => c.shows(oursResponse, theirs));
       return { agree: false, explained: evidence ? [evidence.id] : null, what };
     }
-    const diff = differences(oursResponse, ll.response, { ignoreVersion });
+    const diff = differences(oursResponse, ll.response, loose);
     if (!diff.length) return { agree: false, explained: used, what };
     const cls = FIELD_CLASSES.find((c) => c.explains(oursResponse, ll.response, diff, method, text));
     return { agree: false, explained: cls ? [...used, cls.id] : null, what };
