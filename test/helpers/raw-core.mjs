@@ -69,7 +69,6 @@ export function prng(seed) {
   };
 }
 
-const encoder = new TextEncoder();
 const bytesOf = (s) => (typeof s === 'string' ? Buffer.from(s, 'latin1') : s);
 
 /**
@@ -204,5 +203,3 @@ export function steadyMemory(core) {
   const { STACK_PEAK, ...rest } = core.memoryReport();
   return { ...rest, pages: core.x.memory.buffer.byteLength / 65536 };
 }
-
-export { encoder };
