@@ -3,7 +3,7 @@
 // single byte is sent, then frames the body (Content-Length or chunked).
 import {
   ERR_REQUEST_INVALID, REQ_BAD_METHOD, REQ_BAD_TARGET, REQ_BAD_HEADER_NAME, REQ_BAD_HEADER_VALUE, REQ_HEAD_TOO_LARGE,
-  REQ_BAD_HOST, REQ_MANAGED_HEADER, REQ_UNSUPPORTED_METHOD, REQ_BODY_LENGTH, REQ_BODY_NOT_EXPECTED,
+  REQ_BAD_HOST, REQ_MANAGED_HEADER, REQ_UNSUPPORTED_METHOD, REQ_BODY_LENGTH,
   BODY_NONE, BODY_LENGTH, BODY_CHUNKED, ERR_CONFIG, LIMIT_REQUEST_HEAD_BYTES,
 } from "../generated/spec";
 import { limit } from "../core/limits";
@@ -91,7 +91,6 @@ export let framedBytes: u32 = 0;
 const CHUNK_OVERHEAD: u32 = 8 + 2 + 2; // hex size (up to 8 digits), CRLF, CRLF
 export function bodyWrite(src: usize, n: u32, dst: usize, room: u32): i64 {
   framedBytes = 0;
-  if (bodyKind == BODY_NONE) return -<i64>REQ_BODY_NOT_EXPECTED;
   if (bodyKind == BODY_LENGTH) {
     if (<u64>n > bodyRemaining) return -<i64>REQ_BODY_LENGTH;
     const take = min(n, room);

@@ -74,7 +74,8 @@ const bytesOf = (s) => (typeof s === 'string' ? Buffer.from(s, 'latin1') : s);
 /**
  * Writes one request head (and body) through the ABI. Returns null, or the
  * refusal {at, code, detail} of the call that refused it.
- * req: { method, target, host, headers: [[name, value]], body?: { kind: 'length'|'chunked', length?, writes: [string] } }
+ * req: { method, target, host, headers: [[name, value]], body?: { kind: 'length'|'chunked', length?, writes: [string] },
+ *        writeAfterEnd?: string (body bytes offered once the request is sent, to be refused) }
  */
 export function writeRequest(core, req) {
   const x = core.x;
@@ -145,6 +146,15 @@ export function runExchange(core, { requests, pieces }) {
         writes[0] = writes[0].subarray(taken);
         if (writes[0].length === 0) writes.shift();
       } else if (ev === Event.RECV) {
+        if (req.writeAfterEnd !== undefined) {
+          // the request is out: body bytes now are refused
+          const late = bytesOf(req.writeAfterEnd);
+          core.putXfer(late);
+          if (x.mh_body_write(late.length) < 0) {
+            result.refused = { at: 'body_after_end', ...namedError(x.mh_error_code(), x.mh_error_detail()) };
+            return result;
+          }
+        }
         if (queue.length === 0) {
           x.mh_recv_eof();
           continue;
