@@ -4,7 +4,7 @@
 import {
   EV_IDLE, EV_ERROR, EV_SEND, EV_RECV, EV_WRITE_BODY, EV_BODY, EV_DONE, EV_NEED_ANCHOR,
   TX_CLOSED, TX_SENDREC, TX_RECVREC, TX_SENDAPP, TX_RECVAPP, BODY_NONE,
-  ERR_CLOSED, ERR_INTERNAL, ERR_REQUEST_INVALID, ERR_STATE,
+  ERR_CLOSED, ERR_INTERNAL, ERR_REQUEST_INVALID, ERR_STATE, REQ_BODY_NOT_EXPECTED,
 } from "../generated/spec";
 import { fail, failed } from "./error";
 import { tx_state, tx_window, tx_window_len, tx_ack, tx_flush, tx_error, tx_detail, tx_peer_eof, tx_anchor_pending } from "./tls";
@@ -140,7 +140,10 @@ function requestSent(): void {
 /** The host offers n body bytes at src; returns how many were taken, or -1 on error. */
 export function writeBody(src: usize, n: u32): i32 {
   if (request != REQ_BODY) {
-    fail(ERR_STATE, 0);
+    // after mh_body_end, or for a request declared without a body: the bytes
+    // would be read by the server as the start of another request
+    const late = request == REQ_BODY_END || request == REQ_SENT;
+    fail(late ? ERR_REQUEST_INVALID : ERR_STATE, late ? REQ_BODY_NOT_EXPECTED : 0);
     return -1;
   }
   if (!(tx_state() & TX_SENDAPP)) return 0;

@@ -54,6 +54,15 @@ export function equalsIgnoreCase(ptr: usize, len: u32, lowerLiteral: string): bo
   return true;
 }
 
+/** Whether bytes [ptr, ptr+len) equal `literal` exactly (methods are case-sensitive). */
+export function equalsExact(ptr: usize, len: u32, literal: string): bool {
+  if (<i32>len != literal.length) return false;
+  for (let i: u32 = 0; i < len; i++) {
+    if (<u32>load<u8>(ptr + i) != <u32>literal.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
 /** Copies an ASCII literal to dst; returns its length. */
 export function writeAscii(dst: usize, literal: string): u32 {
   const n = literal.length;

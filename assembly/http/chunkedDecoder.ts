@@ -3,22 +3,25 @@
 // out by the response parser as views; this decoder only walks the framing.
 import {
   ERR_HTTP_PARSE, ERR_HTTP_LIMIT, PARSE_BAD_CHUNK_SIZE, PARSE_BAD_CHUNK_EXTENSION, PARSE_MISSING_CRLF, PARSE_BARE_CR,
-  LIMIT_CHUNK_LINE_BYTES,
+  PARSE_BARE_LF, LIMIT_CHUNK_LINE_BYTES,
 } from "../generated/spec";
 import { fail } from "../core/error";
 import { limit } from "../core/limits";
 import { CR, LF, isToken, isWhitespace, hexValue } from "./chars";
 
+// chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF
+// chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
+// BWS may precede ";" or "=" only: "5 \r\n" and "5;a=1 \r\n" are refused.
 const SIZE: u32 = 0;             // hex digits of chunk-size
-const AFTER_SIZE: u32 = 1;       // BWS before ";" or CRLF
-const EXT_NAME_START: u32 = 2;
+const SIZE_BWS: u32 = 1;         // whitespace after the size: ";" must follow
+const EXT_NAME_START: u32 = 2;   // BWS after ";", then the name
 const EXT_NAME: u32 = 3;
-const EXT_AFTER_NAME: u32 = 4;
-const EXT_VALUE_START: u32 = 5;
+const EXT_NAME_BWS: u32 = 4;     // whitespace after a name: "=" or ";" must follow
+const EXT_VALUE_START: u32 = 5;  // BWS after "=", then a token or quoted-string
 const EXT_TOKEN: u32 = 6;
 const EXT_QUOTED: u32 = 7;
 const EXT_QUOTED_ESCAPE: u32 = 8;
-const EXT_AFTER_VALUE: u32 = 9;
+const EXT_AFTER_VALUE: u32 = 9;  // after a value: ";", BWS before ";", or CR
 const LINE_LF: u32 = 10;         // CR seen, LF expected
 const DATA: u32 = 11;            // chunk data: the caller hands it out
 const DATA_CR: u32 = 12;
@@ -29,7 +32,8 @@ const MAX_CHUNK_SIZE: u64 = 9007199254740991;
 
 let state: u32 = SIZE;
 let digits: u32 = 0;
-let lineBytes: u32 = 0;
+let lineBytes: u32 = 0;         // bytes of the chunk-size line before its CRLF
+let valueBws = false;           // EXT_AFTER_VALUE saw whitespace: only ";" may follow
 export let chunkRemaining: u64 = 0;
 
 export function chunkStart(): void {
@@ -58,7 +62,7 @@ export function chunkFeed(p: usize, n: u32): u32 {
   let i: u32 = 0;
   for (; i < n && state != DATA && state != LAST; i++) {
     const c = <u32>load<u8>(p + i);
-    if (state < DATA && ++lineBytes > limit(LIMIT_CHUNK_LINE_BYTES)) {
+    if (state < LINE_LF && c != CR && ++lineBytes > limit(LIMIT_CHUNK_LINE_BYTES)) {
       fail(ERR_HTTP_LIMIT, LIMIT_CHUNK_LINE_BYTES);
       return i;
     }
@@ -68,35 +72,39 @@ export function chunkFeed(p: usize, n: u32): u32 {
 }
 
 function step(c: u32): bool {
+  if (c == LF && state < LINE_LF) return bad(PARSE_BARE_LF);
   switch (state) {
     case SIZE: {
       const v = hexValue(c);
       if (v >= 0) {
+        // Leading zeros are valid (1*HEXDIG); the value is capped, not the digit count.
         chunkRemaining = (chunkRemaining << 4) | <u64>v;
-        if (++digits > 14 || chunkRemaining > MAX_CHUNK_SIZE) return bad(PARSE_BAD_CHUNK_SIZE);
+        digits++;
+        if (chunkRemaining > MAX_CHUNK_SIZE) return bad(PARSE_BAD_CHUNK_SIZE);
         return true;
       }
       if (digits == 0) return bad(PARSE_BAD_CHUNK_SIZE);
-      state = AFTER_SIZE;
-      return step(c);
-    }
-    case AFTER_SIZE:
-    case EXT_AFTER_VALUE:
-      if (isWhitespace(c)) return true;
-      if (c == 59 /* ; */) { state = EXT_NAME_START; return true; }
       if (c == CR) { state = LINE_LF; return true; }
-      return bad(state == AFTER_SIZE ? PARSE_BAD_CHUNK_SIZE : PARSE_BAD_CHUNK_EXTENSION);
+      if (c == 59 /* ; */) { state = EXT_NAME_START; return true; }
+      if (isWhitespace(c)) { state = SIZE_BWS; return true; }
+      return bad(PARSE_BAD_CHUNK_SIZE);
+    }
+    case SIZE_BWS:
+      if (isWhitespace(c)) return true;
+      if (c == 59) { state = EXT_NAME_START; return true; }
+      return bad(PARSE_BAD_CHUNK_SIZE);
     case EXT_NAME_START:
       if (isWhitespace(c)) return true;
       if (isToken(c)) { state = EXT_NAME; return true; }
       return bad(PARSE_BAD_CHUNK_EXTENSION);
     case EXT_NAME:
-    case EXT_AFTER_NAME:
-      if (state == EXT_NAME && isToken(c)) return true;
-      if (isWhitespace(c)) { state = EXT_AFTER_NAME; return true; }
+      if (isToken(c)) return true;
+      if (c == CR) { state = LINE_LF; return true; }
+      // fall through: "=", ";" or whitespace end the name
+    case EXT_NAME_BWS:
+      if (isWhitespace(c)) { state = EXT_NAME_BWS; return true; }
       if (c == 61 /* = */) { state = EXT_VALUE_START; return true; }
       if (c == 59) { state = EXT_NAME_START; return true; }
-      if (c == CR) { state = LINE_LF; return true; }
       return bad(PARSE_BAD_CHUNK_EXTENSION);
     case EXT_VALUE_START:
       if (isWhitespace(c)) return true;
@@ -106,14 +114,20 @@ function step(c: u32): bool {
     case EXT_TOKEN:
       if (isToken(c)) return true;
       state = EXT_AFTER_VALUE;
+      valueBws = false;
       return step(c);
     case EXT_QUOTED:
-      if (c == 34) { state = EXT_AFTER_VALUE; return true; }
+      if (c == 34) { state = EXT_AFTER_VALUE; valueBws = false; return true; }
       if (c == 92 /* \ */) { state = EXT_QUOTED_ESCAPE; return true; }
-      if (c == 9 || (c >= 0x20 && c != 0x7f)) return true;
+      if (isQuotedText(c)) return true;
       return bad(PARSE_BAD_CHUNK_EXTENSION);
     case EXT_QUOTED_ESCAPE:
-      if (c == 9 || (c >= 0x20 && c != 0x7f)) { state = EXT_QUOTED; return true; }
+      if (isQuotedText(c) || c == 34 || c == 92) { state = EXT_QUOTED; return true; }
+      return bad(PARSE_BAD_CHUNK_EXTENSION);
+    case EXT_AFTER_VALUE:
+      if (c == 59) { state = EXT_NAME_START; return true; }
+      if (isWhitespace(c)) { valueBws = true; return true; }
+      if (c == CR && !valueBws) { state = LINE_LF; return true; }
       return bad(PARSE_BAD_CHUNK_EXTENSION);
     case LINE_LF:
       if (c != LF) return bad(PARSE_BARE_CR);
@@ -131,6 +145,11 @@ function step(c: u32): bool {
       return true;
   }
   return bad(PARSE_BAD_CHUNK_SIZE);
+}
+
+/** qdtext and the bytes a quoted-pair may escape, less '"' and '\\' (RFC 9110 §5.6.4). */
+function isQuotedText(c: u32): bool {
+  return c == 9 || (c >= 0x20 && c != 0x7f && c != 34 && c != 92);
 }
 
 function bad(detail: u32): bool {

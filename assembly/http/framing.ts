@@ -2,7 +2,7 @@
 // RFC leaves a choice (each choice is recorded in vectors/http/).
 import {
   ERR_HTTP_PARSE, PARSE_BAD_CONTENT_LENGTH, PARSE_CONFLICTING_CONTENT_LENGTH, PARSE_LENGTH_AND_CHUNKED,
-  PARSE_BAD_TRANSFER_ENCODING, PARSE_UNEXPECTED_SWITCH,
+  PARSE_BAD_TRANSFER_ENCODING, PARSE_UNEXPECTED_SWITCH, PARSE_TRANSFER_ENCODING_IN_HTTP10,
 } from "../generated/spec";
 import { fail } from "../core/error";
 import { equalsIgnoreCase, isDigit, isWhitespace } from "./chars";
@@ -25,6 +25,7 @@ const MAX_CONTENT_LENGTH: u64 = 9007199254740991;
  *  `requestAskedClose` come from the request writer. */
 export function decideFraming(requestWasHead: bool, requestAskedClose: bool): void {
   let lengthSeen = false;
+  let codingSeen = false;       // a Transfer-Encoding field was present
   let chunked = false;
   let otherCoding = false;
   let close = false;
@@ -39,6 +40,7 @@ export function decideFraming(requestWasHead: bool, requestAskedClose: bool): vo
       lengthSeen = true;
       if (!parseLength(value, valueLen)) return;
     } else if (equalsIgnoreCase(name, nameLen, "transfer-encoding")) {
+      codingSeen = true;
       for (let t = firstElement(value, valueLen); elementLen != NO_ELEMENT; t = nextElement(value, valueLen)) {
         if (elementLen == 0) continue; // empty list elements are allowed (RFC 9110 §5.6.1)
         if (!equalsIgnoreCase(t, elementLen, "chunked") || chunked) otherCoding = true;
@@ -54,7 +56,13 @@ export function decideFraming(requestWasHead: bool, requestAskedClose: bool): vo
 
   // Only chunked is decoded, so only chunked is accepted: handing out
   // still-encoded bytes as "the body" would be wrong, and guessing is unsafe.
-  if (otherCoding) { fail(ERR_HTTP_PARSE, PARSE_BAD_TRANSFER_ENCODING); return; }
+  // A Transfer-Encoding field with no coding at all is refused too, rather
+  // than letting a Content-Length beside it decide (RFC 9112 §6.3 rule 4
+  // would read such a body until close).
+  if (otherCoding || (codingSeen && !chunked)) { fail(ERR_HTTP_PARSE, PARSE_BAD_TRANSFER_ENCODING); return; }
+  // RFC 9112 §6.1: an HTTP/1.0 message with Transfer-Encoding MUST be treated
+  // as if its framing were faulty; the safe treatment is to refuse it.
+  if (codingSeen && versionMinor == 0) { fail(ERR_HTTP_PARSE, PARSE_TRANSFER_ENCODING_IN_HTTP10); return; }
   // Both at once is the classic request-smuggling shape: refuse (§6.3 rule 3 allows it).
   if (chunked && lengthSeen) { fail(ERR_HTTP_PARSE, PARSE_LENGTH_AND_CHUNKED); return; }
   if (status == 101) { fail(ERR_HTTP_PARSE, PARSE_UNEXPECTED_SWITCH); return; }

@@ -12,7 +12,7 @@ import {
 } from "../generated/spec";
 import { fail, failed } from "../core/error";
 import { limit } from "../core/limits";
-import { CR, LF, isToken, isWhitespace, isFieldValueByte, isDigit, trimWhitespace, trimmedLen } from "./chars";
+import { CR, LF, HTAB, isToken, isWhitespace, isFieldValueByte, isDigit, trimWhitespace, trimmedLen } from "./chars";
 
 /** Bytes per entry of the field index: name ptr, name len, value ptr, value len. */
 export const FIELD_ENTRY_BYTES: u32 = 16;
@@ -29,7 +29,10 @@ let inTrailers = false;
 let expectStatusLine = false;
 let len: u32 = 0;               // bytes held in buf
 let lineStart: u32 = 0;
+let fieldStart: u32 = 0;        // start of the last field line (an obs-fold continues it)
+let limitStart: u32 = 0;        // where the current line's length is counted from
 let sawCR = false;
+let lineHasControl = false;     // the current line holds a control byte other than HTAB (or DEL)
 let foldable = false;           // a field line precedes: an obs-fold may continue it
 
 export let complete = false;
@@ -50,11 +53,17 @@ export function headStart(trailers: bool): void {
   inTrailers = trailers;
   expectStatusLine = !trailers;
   const limitId = trailers ? LIMIT_TRAILER_BYTES : LIMIT_HEADER_BYTES;
-  sectionCap = min(limit(limitId), bufCap);
+  // trailerBytes counts the trailer fields; the blank line that ends the
+  // section is not a trailer, so it gets its 2 bytes on top (trailerBytes=0
+  // still accepts "0\r\n\r\n"). headerBytes is the whole head buffer.
+  sectionCap = min(limit(limitId) + (trailers ? 2 : 0), bufCap);
   sectionLimitId = limitId;
   len = 0;
   lineStart = 0;
+  fieldStart = 0;
+  limitStart = 0;
   sawCR = false;
+  lineHasControl = false;
   foldable = false;
   complete = false;
   fieldCount = 0;
@@ -65,30 +74,58 @@ export function headStarted(): bool {
   return len > 0;
 }
 
-/** Consumes up to n bytes at p; stops after the blank line that ends the section. */
+/** Consumes up to n bytes at p; stops after the blank line that ends the section.
+ *  Runs of ordinary bytes are found by one scan and copied with memory.copy;
+ *  only CR, LF and NUL take the byte-wise path. Errors and limits come out
+ *  exactly as a byte-at-a-time walk would give them, so any split of the
+ *  input gives the same result. */
 export function headFeed(p: usize, n: u32): u32 {
-  for (let i: u32 = 0; i < n; i++) {
-    const c = load<u8>(p + i);
-    if (len >= sectionCap) return limitError(sectionLimitId, i);
-    store<u8>(buf + len, c);
-    len++;
+  let i: u32 = 0;
+  while (i < n) {
     if (sawCR) {
+      if (len >= sectionCap) return limitError(sectionLimitId, i);
+      const c = load<u8>(p + i);
+      store<u8>(buf + len, c);
+      len++;
+      i++;
       if (c != LF) return parseError(PARSE_BARE_CR, i);
       sawCR = false;
       endLine();
-      if (failed()) return i;
-      if (complete) return i + 1;
+      if (failed() || complete) return i;
       continue;
     }
-    if (c == CR) {
-      sawCR = true;
-    } else if (c == LF) {
-      return parseError(PARSE_BARE_LF, i);
-    } else if (c == 0) {
-      return parseError(PARSE_NUL_BYTE, i);
-    } else if (len - lineStart > lineLimit()) {
-      return limitError(expectStatusLine ? LIMIT_STATUS_LINE_BYTES : LIMIT_HEADER_LINE_BYTES, i);
+    const start = i;
+    // One pass finds the end of the run and notes any control byte, so the
+    // line checks only look at values again when one was seen.
+    for (; i < n; i++) {
+      const c = load<u8>(p + i);
+      if (c < 0x20 || c == 0x7f) {
+        if (c == CR || c == LF || c == 0) break;
+        if (c != HTAB) lineHasControl = true;
+      }
     }
+    const run = i - start;
+    if (run > 0) {
+      if (len == lineStart) limitStart = foldable && isWhitespace(load<u8>(p + start)) ? fieldStart : lineStart;
+      const sectionRoom = sectionCap - len;
+      const lineMax = lineLimit();
+      const lineUsed = len - limitStart;
+      const lineRoom: u32 = lineUsed >= lineMax ? 0 : lineMax - lineUsed;
+      // Byte-at-a-time, the section check comes first on the same byte.
+      if (run > sectionRoom && sectionRoom <= lineRoom) return limitError(sectionLimitId, start + sectionRoom);
+      if (run > lineRoom) return limitError(expectStatusLine ? LIMIT_STATUS_LINE_BYTES : LIMIT_HEADER_LINE_BYTES, start + lineRoom);
+      memory.copy(buf + len, p + start, run);
+      len += run;
+    }
+    if (i == n) break;
+    if (len >= sectionCap) return limitError(sectionLimitId, i);
+    const c = load<u8>(p + i);
+    store<u8>(buf + len, c);
+    len++;
+    i++;
+    if (c == CR) sawCR = true;
+    else if (c == LF) return parseError(PARSE_BARE_LF, i);
+    else return parseError(PARSE_NUL_BYTE, i);
   }
   return n;
 }
@@ -112,23 +149,25 @@ function endLine(): void {
   const start = buf + lineStart;
   const lineLen = len - 2 - lineStart;
   lineStart = len;
+  const control = lineHasControl;
+  lineHasControl = false;
   if (expectStatusLine) {
     expectStatusLine = false;
-    statusLine(start, lineLen);
+    statusLine(start, lineLen, control);
   } else if (lineLen == 0) {
     complete = true;
   } else if (isWhitespace(load<u8>(start))) {
-    obsFold(start, lineLen);
+    obsFold(start, lineLen, control);
   } else {
-    fieldLine(start, lineLen);
+    fieldLine(start, lineLen, control);
   }
 }
 
 // status-line = HTTP-version SP status-code SP [ reason-phrase ]
-function statusLine(p: usize, n: u32): void {
-  if (!startsWithHttpSlash(p, n)) { fail(ERR_HTTP_PARSE, PARSE_BAD_STATUS_LINE); return; }
-  // "HTTP/1." DIGIT: other majors are not HTTP/1.x; a 1.x minor above 1 is treated as 1.1.
-  if (n < 9 || load<u8>(p + 5) != 49 || load<u8>(p + 6) != 46 || !isDigit(load<u8>(p + 7)) || load<u8>(p + 8) != 32) {
+function statusLine(p: usize, n: u32, control: bool): void {
+  // "HTTP/1." DIGIT SP (HTTP-name is case-sensitive): other majors are not
+  // HTTP/1.x; a 1.x minor above 1 is processed as 1.1 (RFC 9110 §2.5).
+  if (!startsWithHttpSlash(p, n) || n < 9 || load<u8>(p + 5) != 49 || load<u8>(p + 6) != 46 || !isDigit(load<u8>(p + 7)) || load<u8>(p + 8) != 32) {
     fail(ERR_HTTP_PARSE, PARSE_BAD_VERSION);
     return;
   }
@@ -145,9 +184,8 @@ function statusLine(p: usize, n: u32): void {
   status = code;
   reasonPtr = p + 13;
   reasonLen = n > 13 ? n - 13 : 0;
-  for (let i: u32 = 0; i < reasonLen; i++) {
-    if (!isFieldValueByte(load<u8>(reasonPtr + i))) { fail(ERR_HTTP_PARSE, PARSE_BAD_STATUS_LINE); return; }
-  }
+  // (control bytes in the version or code already failed their own checks)
+  if (control && !allFieldValueBytes(reasonPtr, reasonLen)) fail(ERR_HTTP_PARSE, PARSE_BAD_STATUS_LINE);
 }
 
 function startsWithHttpSlash(p: usize, n: u32): bool {
@@ -156,7 +194,7 @@ function startsWithHttpSlash(p: usize, n: u32): bool {
 }
 
 // field-line = field-name ":" OWS field-value OWS
-function fieldLine(p: usize, n: u32): void {
+function fieldLine(p: usize, n: u32, control: bool): void {
   let nameLen: u32 = 0;
   while (nameLen < n && isToken(load<u8>(p + nameLen))) nameLen++;
   if (nameLen == n || nameLen == 0) { parseError(PARSE_BAD_HEADER_NAME, 0); return; }
@@ -167,7 +205,7 @@ function fieldLine(p: usize, n: u32): void {
   }
   const valueStart = p + nameLen + 1;
   const off = trimWhitespace(valueStart, n - nameLen - 1);
-  if (!checkValue(valueStart + off, trimmedLen)) return;
+  if (control && !checkValue(valueStart + off, trimmedLen)) return;
   if (fieldCount >= limit(LIMIT_HEADER_COUNT)) { limitError(LIMIT_HEADER_COUNT, 0); return; }
   const entry = index + fieldCount * FIELD_ENTRY_BYTES;
   store<u32>(entry, <u32>p);
@@ -175,18 +213,20 @@ function fieldLine(p: usize, n: u32): void {
   store<u32>(entry, <u32>(valueStart + off), 8);
   store<u32>(entry, trimmedLen, 12);
   fieldCount++;
+  fieldStart = <u32>(p - buf);
   foldable = true;
 }
 
 // RFC 9112 §5.2: a user agent MUST replace each obs-fold in a response with
-// SP before interpreting the value. The previous value, the CRLF and this
-// line are contiguous in buf, so the fold is overwritten in place.
-function obsFold(p: usize, n: u32): void {
+// SP before interpreting the value. The previous value and this line are
+// both in buf, this line after it: the fold becomes one SP and this line's
+// content moves left to follow it, so the value stays one contiguous view.
+function obsFold(p: usize, n: u32, control: bool): void {
   if (!foldable) { parseError(PARSE_OBS_FOLD_FIRST, 0); return; }
   const off = trimWhitespace(p, n);
   const entry = index + (fieldCount - 1) * FIELD_ENTRY_BYTES;
   const valuePtr = <usize>load<u32>(entry, 8);
-  if (!checkValue(p + off, trimmedLen)) return;
+  if (control && !checkValue(p + off, trimmedLen)) return;
   if (trimmedLen == 0) return; // a fold of nothing adds nothing
   const oldLen = load<u32>(entry, 12);
   if (oldLen == 0) {
@@ -195,13 +235,20 @@ function obsFold(p: usize, n: u32): void {
     return;
   }
   const oldEnd = valuePtr + oldLen;
-  memory.fill(oldEnd, 32, p + off - oldEnd);
-  store<u32>(entry, <u32>(p + off + trimmedLen - valuePtr), 12);
+  store<u8>(oldEnd, 32);
+  memory.copy(oldEnd + 1, p + off, trimmedLen);
+  store<u32>(entry, oldLen + 1 + trimmedLen, 12);
 }
 
 function checkValue(p: usize, n: u32): bool {
+  if (allFieldValueBytes(p, n)) return true;
+  parseError(PARSE_BAD_HEADER_VALUE, 0);
+  return false;
+}
+
+function allFieldValueBytes(p: usize, n: u32): bool {
   for (let i: u32 = 0; i < n; i++) {
-    if (!isFieldValueByte(load<u8>(p + i))) { parseError(PARSE_BAD_HEADER_VALUE, 0); return false; }
+    if (!isFieldValueByte(load<u8>(p + i))) return false;
   }
   return true;
 }

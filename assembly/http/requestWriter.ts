@@ -3,11 +3,11 @@
 // single byte is sent, then frames the body (Content-Length or chunked).
 import {
   ERR_REQUEST_INVALID, REQ_BAD_METHOD, REQ_BAD_TARGET, REQ_BAD_HEADER_NAME, REQ_BAD_HEADER_VALUE, REQ_HEAD_TOO_LARGE,
-  REQ_BAD_HOST, REQ_MANAGED_HEADER, REQ_BODY_LENGTH, REQ_BODY_NOT_EXPECTED,
+  REQ_BAD_HOST, REQ_MANAGED_HEADER, REQ_UNSUPPORTED_METHOD, REQ_BODY_LENGTH,
   BODY_NONE, BODY_LENGTH, BODY_CHUNKED, ERR_CONFIG, LIMIT_REQUEST_HEAD_BYTES,
 } from "../generated/spec";
 import { limit } from "../core/limits";
-import { isToken, isFieldValueByte, equalsIgnoreCase, writeAscii, isWhitespace } from "./chars";
+import { isToken, isFieldValueByte, equalsIgnoreCase, equalsExact, writeAscii, isWhitespace } from "./chars";
 
 let buf: usize = 0;
 let cap: u32 = 0;
@@ -35,7 +35,10 @@ export function requestStart(method: usize, methodLen: u32, target: usize, targe
   if (targetLen == 0 || !allBytes(target, targetLen, CLASS_TARGET)) return invalid(REQ_BAD_TARGET);
   if (hostLen == 0 || !allBytes(host, hostLen, CLASS_HOST)) return invalid(REQ_BAD_HOST);
   // Methods are case-sensitive: only "HEAD" itself has no response body.
-  requestIsHead = methodLen == 4 && load<u32>(method) == 0x44414548;
+  requestIsHead = equalsExact(method, methodLen, "HEAD");
+  // A 2xx to CONNECT turns the connection into a tunnel (RFC 9112 §6.3 rule 2),
+  // which the core does not carry: refuse it rather than misread the tunnel.
+  if (equalsExact(method, methodLen, "CONNECT")) return invalid(REQ_UNSUPPORTED_METHOD);
   if (!append(method, methodLen) || !appendAscii(" ") || !append(target, targetLen)
     || !appendAscii(" HTTP/1.1\r\nHost: ") || !append(host, hostLen) || !appendAscii("\r\n")) return tooLarge();
   return 0;
@@ -88,7 +91,6 @@ export let framedBytes: u32 = 0;
 const CHUNK_OVERHEAD: u32 = 8 + 2 + 2; // hex size (up to 8 digits), CRLF, CRLF
 export function bodyWrite(src: usize, n: u32, dst: usize, room: u32): i64 {
   framedBytes = 0;
-  if (bodyKind == BODY_NONE) return -<i64>REQ_BODY_NOT_EXPECTED;
   if (bodyKind == BODY_LENGTH) {
     if (<u64>n > bodyRemaining) return -<i64>REQ_BODY_LENGTH;
     const take = min(n, room);

@@ -69,17 +69,19 @@ export function parse(p: usize, n: u32): u32 {
         break;
       case LENGTH: {
         if (avail == 0) return NEED_INPUT;
-        const take = <u32>min(<u64>avail, remaining);
-        remaining -= take;
-        if (remaining == 0) state = DONE;
-        return body(at, take);
+        const ev = body(at, <u32>min(<u64>avail, remaining));
+        if (ev == EV_BODY) {
+          remaining -= bodyLen;
+          if (remaining == 0) state = DONE;
+        }
+        return ev;
       }
       case CHUNKED:
         if (inChunkData()) {
           if (avail == 0) return NEED_INPUT;
-          const take = <u32>min(<u64>avail, chunkRemaining);
-          chunkDataTaken(take);
-          return body(at, take);
+          const ev = body(at, <u32>min(<u64>avail, chunkRemaining));
+          if (ev == EV_BODY) chunkDataTaken(bodyLen);
+          return ev;
         }
         if (atLastChunk()) {
           headStart(true);
@@ -133,13 +135,19 @@ function headDone(): u32 {
   return EV_HEAD;
 }
 
+/** Hands out `take` body bytes at `at` as a view. Under maxBodyBytes the
+ *  bytes up to the limit are handed out first and the error comes with the
+ *  first byte beyond it, so the result does not depend on how input is split. */
 function body(at: usize, take: u32): u32 {
-  bodyTotal += take;
   const maxBody = limit(LIMIT_MAX_BODY_BYTES);
-  if (maxBody != 0 && bodyTotal > <u64>maxBody) {
-    fail(ERR_HTTP_LIMIT, LIMIT_MAX_BODY_BYTES);
-    return EV_ERROR;
+  if (maxBody != 0 && bodyTotal + take > <u64>maxBody) {
+    if (bodyTotal >= <u64>maxBody) {
+      fail(ERR_HTTP_LIMIT, LIMIT_MAX_BODY_BYTES);
+      return EV_ERROR;
+    }
+    take = <u32>(<u64>maxBody - bodyTotal);
   }
+  bodyTotal += take;
   bodyPtr = at;
   bodyLen = take;
   consumed += take;
@@ -156,8 +164,9 @@ export function parseEof(clean: bool): u32 {
     state = IDLE;
     return EV_DONE;
   }
-  if (state == HEAD) fail(ERR_CLOSED, headStarted() ? PARSE_TRUNCATED_HEAD : 0);
-  else if (state == NEXT_HEAD) fail(ERR_CLOSED, PARSE_TRUNCATED_HEAD);
+  // Closed before any byte of the response: detail 0 (the request got no
+  // answer at all, e.g. an idle connection the server had already closed).
+  if (state == HEAD || state == NEXT_HEAD) fail(ERR_CLOSED, headStarted() || interimCount > 0 ? PARSE_TRUNCATED_HEAD : 0);
   else fail(ERR_CLOSED, PARSE_TRUNCATED_BODY);
   return EV_ERROR;
 }
