@@ -3,12 +3,12 @@
 // The core has no benchmark-only exports (the production ABI stays as it is),
 // so its crypto costs are derived from whole transfers on the same loopback
 // server: the same download or connection done in plain HTTP and over TLS,
-// with the difference charged to TLS. That difference also contains record
+// alternately, with the difference charged to TLS. That difference also contains record
 // framing and the extra bytes on the wire, so the derived rates are lower
 // bounds for the core's raw AEAD speed (and upper bounds for its handshake
 // crypto cost). Node's primitives are measured directly with node:crypto.
 import crypto from 'node:crypto';
-import { measure, mbps, ratio, fmt, fmtRatio, section, MiB, KiB } from './harness.mjs';
+import { measure, paired, mbps, ratio, fmt, fmtRatio, section, MiB, KiB } from './harness.mjs';
 import { oursClient } from './clients.mjs';
 
 const RECORD = 16 * KiB;
@@ -31,24 +31,31 @@ function nativeAead(algorithm, keyBytes) {
   };
 }
 
-export async function run({ quick, env, previous }) {
+export async function run({ quick, env }) {
   if (quick) return null;
-  const https = previous.https?.figures;
-  if (!https) throw new Error('the crypto workload derives from the https workload: run it first');
   const { ports, ca, pki } = env;
   const ours = oursClient(ca);
-  const bulkBytes = 64 * MiB;
+  const bulkBytes = 16 * MiB;
+  const plainGet = () => ours.fresh(ports.plain, '/bytes/16', 'http');
+  const download = (port, scheme) => async () => {
+    if ((await ours.fresh(port, `/bytes/${bulkBytes}`, scheme)) !== bulkBytes) throw new Error('short body');
+  };
 
-  // ours, plain HTTP on the same server: the baseline to subtract
-  if ((await ours.fresh(ports.plain, '/bytes/16', 'http')) !== 16) throw new Error('plain GET failed');
-  const plain = await measure({
-    connect: () => ours.fresh(ports.plain, '/bytes/16', 'http'),
-  }, { time: 2500, iterations: 20, async: true });
-  const plainBulk = await measure({
-    bulk: async () => { if ((await ours.fresh(ports.plain, `/bytes/${bulkBytes}`, 'http')) !== bulkBytes) throw new Error('short plain body'); },
-  }, { time: 0, iterations: 3, warmupTime: 0, warmupIterations: 1, async: true });
-  const plainMBps = mbps(bulkBytes, plainBulk.bulk.meanMs);
-  const plainConnMs = plain.connect.meanMs;
+  // ours: each TLS operation alternates with the same operation in plain HTTP on the same server
+  const handshakeMs = {};
+  for (const kind of ['ecdsa', 'rsa']) {
+    const tlsGet = () => ours.fresh(ports[kind], '/bytes/16');
+    await plainGet();
+    await tlsGet();
+    const p = await paired(plainGet, tlsGet, 30);
+    handshakeMs[kind] = { derived: p.b.medianMs > p.a.medianMs ? p.b.medianMs - p.a.medianMs : null, plainMs: p.a.medianMs, tlsMs: p.b.medianMs };
+  }
+  const aeadMBps = {};
+  for (const cipher of ['aes128gcm', 'chacha20']) {
+    const p = await paired(download(ports.plain, 'http'), download(ports[cipher], 'https'), 3);
+    const extraMs = p.b.minMs - p.a.minMs;
+    aeadMBps[cipher] = { derived: extraMs > 0 ? mbps(bulkBytes, extraMs) : null, plainMBps: mbps(bulkBytes, p.a.minMs), tlsMBps: mbps(bulkBytes, p.b.minMs) };
+  }
 
   // Node's primitives
   const data = crypto.randomBytes(200); // about a ServerKeyExchange's signed params
@@ -74,16 +81,10 @@ export async function run({ quick, env, previous }) {
     rsa: native['ecdhe-p256'].meanMs + native['ecdsa-p256-verify'].meanMs + native['rsa-2048-verify'].meanMs,
   };
 
-  // ours, derived: time per byte (or per connection) over TLS minus the same in plain HTTP
-  const derivedAead = (tlsMBps) => {
-    const extraSecPerMiB = 1 / tlsMBps - 1 / plainMBps;
-    return extraSecPerMiB > 0 ? 1 / extraSecPerMiB : null;
-  };
-  const derivedHandshakeMs = (connPerSec) => 1000 / connPerSec - plainConnMs;
-  const aes = derivedAead(https.bulk_aes128gcm.ours);
-  const chacha = derivedAead(https.bulk_chacha20.ours);
-  const hsEc = derivedHandshakeMs(https.handshake_ecdsa.ours);
-  const hsRsa = derivedHandshakeMs(https.handshake_rsa.ours);
+  const aes = aeadMBps.aes128gcm.derived;
+  const chacha = aeadMBps.chacha20.derived;
+  const hsEc = handshakeMs.ecdsa.derived;
+  const hsRsa = handshakeMs.rsa.derived;
 
   const rows = [
     ['AES-128-GCM decrypt', 'MB/s', fmt(aes), fmt(nativeMBps('aes-128-gcm')), fmtRatio(ratio(aes, nativeMBps('aes-128-gcm')))],
@@ -95,18 +96,18 @@ export async function run({ quick, env, previous }) {
     ['RSA-2048 verification (PKCS#1 v1.5)', 'ops/s', 'in handshake row', fmt(native['rsa-2048-verify'].opsPerSec), '—'],
   ];
   return section('Crypto: inside the core vs Node native', {
-    note: 'The core is measured without benchmark-only exports: its AEAD rate is derived from the 64 MiB downloads of the HTTPS section minus the same download in plain HTTP ' +
-      `(${fmt(plainMBps)} MB/s here), and its handshake crypto cost from a full-handshake connection minus a plain connection with the same GET (${fmt(plainConnMs, 2)} ms here). ` +
+    note: 'The core is measured without benchmark-only exports (the production ABI stays as it is): its AEAD rate is derived from a ' +
+      `${bulkBytes / MiB} MiB download over TLS minus the same download in plain HTTP from the same server (fastest of 3 alternating runs each), ` +
+      'and its handshake crypto cost from a new TLS connection with a 16-byte GET minus a new plain connection with the same GET (medians of 30 alternating runs). ' +
       'The derived figures include record framing and handshake hashing/X.509 parsing, so they are pessimistic for the core. ' +
       'Node figures are node:crypto (OpenSSL) primitives on 16 KiB records and on the bench\'s own keys; its per-handshake estimate sums the primitives a client does in that handshake. ' +
       'Ratio: ours/Node (for ms rows: Node time / our time, so higher is better for us in every row).',
     figures: {
-      plain: { bulkMBps: plainMBps, connectMs: plainConnMs },
-      ours: { aes128gcmMBps: aes, chacha20MBps: chacha, handshakeMs: { ecdsa: hsEc, rsa: hsRsa } },
+      ours: { aead: aeadMBps, handshakeMs },
       node: { aes128gcmMBps: nativeMBps('aes-128-gcm'), chacha20MBps: nativeMBps('chacha20-poly1305'), perHandshakeMs: perHandshake, primitives: native },
     },
     tables: [{ title: 'Crypto: core (derived) vs Node native', head: ['operation', 'unit', 'microhttps core', 'Node crypto', 'ours/Node'], rows }],
-    charts: [{ kind: 'bars', title: 'AEAD decryption (MB/s, higher is better; core derived from transfers)', unit: 'MB/s', groups: [
+    charts: [{ id: 'crypto-aead', kind: 'bars', title: 'AEAD decryption (MB/s, higher is better; core derived from transfers)', unit: 'MB/s', groups: [
       { label: 'AES-128-GCM', bars: [{ label: 'microhttps core', value: aes ?? 0 }, { label: 'Node crypto', value: nativeMBps('aes-128-gcm') }] },
       { label: 'ChaCha20-Poly1305', bars: [{ label: 'microhttps core', value: chacha ?? 0 }, { label: 'Node crypto', value: nativeMBps('chacha20-poly1305') }] },
     ] }],

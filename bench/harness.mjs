@@ -91,6 +91,28 @@ export async function measure(tasks, { time = 1000, iterations = 5, warmupTime =
   return out;
 }
 
+/**
+ * Runs a() and b() alternately `rounds` times and returns each one's times in
+ * ms (min and median). Alternating keeps load from other processes from
+ * landing on one side only, which matters when one time is subtracted from
+ * the other.
+ */
+export async function paired(a, b, rounds) {
+  const times = { a: [], b: [] };
+  for (let i = 0; i < rounds; i++) {
+    for (const [side, fn] of [['a', a], ['b', b]]) {
+      const t0 = performance.now();
+      await fn();
+      times[side].push(performance.now() - t0);
+    }
+  }
+  const summary = (t) => {
+    t.sort((x, y) => x - y);
+    return { minMs: t[0], medianMs: t[Math.floor(t.length / 2)], rounds: t.length };
+  };
+  return { a: summary(times.a), b: summary(times.b) };
+}
+
 export const mbps = (bytes, ms) => bytes / MiB / (ms / 1000);
 export const ratio = (ours, theirs) => (ours && theirs ? ours / theirs : null);
 

@@ -20,7 +20,7 @@ export async function run({ quick, env }) {
     figures[key] = { unit, ours, node, undici, oursOverNode: ratio(ours, node), oursOverUndici: ratio(ours, undici) };
     rows.push([label, unit, ...values.map((v) => (v === null ? NOT_YET : fmt(v))), fmtRatio(ratio(ours, node)), fmtRatio(ratio(ours, undici))]);
   };
-  const chart = (title, unit, groups) => charts.push({ kind: 'bars', title, unit, groups });
+  const chart = (id, title, unit, groups) => charts.push({ id, kind: 'bars', title, unit, groups });
   const bars = (label, values) => ({ label, bars: clients.map((c, i) => ({ label: c.name, value: values[i] })) });
 
   // Full handshakes: a new connection per request (a 16-byte GET), closed after.
@@ -52,7 +52,7 @@ export async function run({ quick, env }) {
     record(`resumed_${kind}`, `resumed session, ${label}`, 'conn/s', v);
     handshakeGroups.push(bars(`resumed, ${label}`, v.map((x) => x ?? 0)));
   }
-  chart('TLS 1.2 connections per second (higher is better; ours has no resumption yet)', 'conn/s', handshakeGroups);
+  chart('https-connections', 'TLS 1.2 connections per second (higher is better; ours has no resumption yet)', 'conn/s', handshakeGroups);
 
   // Keep-alive: one connection, 1 KiB responses back to back.
   const open = await Promise.all(clients.map((c) => c.keepAlive(ports.ecdsa)));
@@ -61,7 +61,7 @@ export async function run({ quick, env }) {
   await Promise.all(open.map((k) => k.close()));
   const kaValues = clients.map((c) => ka[c.name].opsPerSec);
   record('keepalive_1k', 'keep-alive GET, 1 KiB body', 'req/s', kaValues);
-  chart('Keep-alive requests per second, 1 KiB body (higher is better)', 'req/s', [bars('ECDHE-ECDSA, AES-128-GCM', kaValues)]);
+  chart('https-keepalive', 'Keep-alive requests per second, 1 KiB body (higher is better)', 'req/s', [bars('ECDHE-ECDSA, AES-128-GCM', kaValues)]);
 
   // Bulk download on a fresh connection; the server's cipher list forces the AEAD.
   const bulkGroups = [];
@@ -75,7 +75,7 @@ export async function run({ quick, env }) {
     record(`bulk_${cipher}`, `bulk download ${bulkBytes / MiB} MiB, ${label}`, 'MB/s', v);
     bulkGroups.push(bars(label, v));
   }
-  chart(`Bulk download of ${bulkBytes / MiB} MiB over TLS 1.2 (MB/s, higher is better)`, 'MB/s', bulkGroups);
+  chart('https-bulk', `Bulk download of ${bulkBytes / MiB} MiB over TLS 1.2 (MB/s, higher is better)`, 'MB/s', bulkGroups);
 
   return section('HTTPS over loopback', {
     note: 'Server: Node https in a child process on 127.0.0.1, TLS 1.2 only (what microhttps speaks), so every client is measured on the same protocol. ' +

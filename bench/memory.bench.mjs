@@ -81,16 +81,16 @@ export async function run({ quick, env }) {
     note: 'Core figures come from the core itself (mh_mem, via Core.memoryReport()): bytes, deterministic for a build and its limits (defaults here: ' +
       '16 KiB TLS records, half-duplex io buffer). Stack peak is the painted C stack\'s high-water mark since mh_init. ' +
       'One instance per connection; each scenario uses a fresh one. The memory bound modes of issue 6 (MFL, mono) do not exist yet, so they are not measured. ' +
-      `RSS per connection: ${rssN} idle keep-alive TLS connections opened in a fresh Node process per client (after one warm-up connection), RSS growth divided by ${rssN}, after GC. ` +
+      `RSS per connection: ${rssN} idle keep-alive TLS connections opened in a fresh Node process per client (after five warm-up connections, closed again), RSS growth divided by ${rssN}, each RSS read after GC once it is stable. ` +
       'RSS is noisy (allocator and GC behaviour): read it as an order of magnitude.',
     figures: { scenarios: results, streamsEqual, rss },
     tables: [
       { title: 'Core memory figures (bytes)', head: ['figure', ...results.map((r) => r.label)], rows: coreRows },
-      { title: `Process RSS per idle keep-alive connection (${rssN} connections)`, head: ['client', 'connections', 'RSS growth (KiB)', 'KiB per connection', 'ours/theirs'], rows: rssRows },
+      { title: `Process RSS per idle keep-alive connection (${rssN} connections)`, head: ['client', 'connections', 'RSS growth (KiB)', 'KiB per connection', 'ours/theirs (lower is better)'], rows: rssRows },
     ],
     charts: [
-      { kind: 'stacked', title: 'microhttps linear memory by use (bytes)', unit: 'bytes', bars: results.map((r) => ({ label: r.label, layers: memoryLayers(r.report) })) },
-      { kind: 'bars', title: 'Process RSS per idle keep-alive connection (KiB, lower is better)', unit: 'KiB', groups: [{ label: `${rssN} idle TLS connections`, bars: rss.map((r) => ({ label: r.client, value: r.perConnection / KiB })) }] },
+      { id: 'memory-core', kind: 'stacked', title: 'microhttps linear memory by use (bytes)', unit: 'bytes', bars: results.map((r) => ({ label: r.label, layers: memoryLayers(r.report) })) },
+      { id: 'memory-rss', kind: 'bars', title: 'Process RSS per idle keep-alive connection (KiB, lower is better)', unit: 'KiB', groups: [{ label: `${rssN} idle TLS connections`, bars: rss.map((r) => ({ label: r.client, value: r.perConnection / KiB })) }] },
     ],
     checks,
     budgeted: {

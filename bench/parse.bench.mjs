@@ -56,7 +56,7 @@ export async function run({ quick }) {
   const parsers = [oursParser(), nativeParser(), undiciWasmParser()];
   const rows = [];
   const figures = {};
-  const chart = { kind: 'bars', title: 'HTTP parse throughput (MB/s, higher is better)', unit: 'MB/s', groups: [] };
+  const chart = { id: 'parse-throughput', kind: 'bars', title: 'HTTP parse throughput (MB/s, higher is better)', unit: 'MB/s', groups: [] };
   for (const w of workloads) {
     // all three must see the same responses before any is timed
     for (const p of parsers) {

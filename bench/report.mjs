@@ -9,8 +9,6 @@ import { fileURLToPath } from 'node:url';
 import { benchDir, fmt, fmtRatio, MiB } from './harness.mjs';
 import { renderChart } from './svg.mjs';
 
-const slug = (s) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60);
-
 function mdTable({ head, rows }) {
   const cell = (c) => String(c).replace(/\|/g, '\\|');
   return [`| ${head.map(cell).join(' | ')} |`, `| ${head.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`, ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`)].join('\n');
@@ -57,11 +55,11 @@ export function renderReport(results, resultsPath) {
     `> **Noise.** ${results.noiseNote}\n\n` +
     'Timings are means over tinybench samples; no benchmark asserts a time. Byte counts (memory, code size) are exact and are checked against `bench/budgets.json` by `npm run bench -- --quick` in CI.\n\n' +
     '## Headlines\n\n' + headlines(results).map((h) => `- ${h}`).join('\n') + '\n';
-  for (const [key, s] of Object.entries(results.sections)) {
+  for (const s of Object.values(results.sections)) {
     md += `\n## ${s.title}\n\n${s.note}\n`;
     for (const t of s.tables) md += `\n**${t.title}**\n\n${mdTable(t)}\n`;
     for (const c of s.charts) {
-      const file = `${key}-${slug(c.title)}.svg`;
+      const file = `${c.id}.svg`;
       files.push({ file, svg: renderChart(c) });
       md += `\n![${c.title}](charts/${file})\n`;
     }

@@ -5,12 +5,18 @@ import { Pool } from 'undici';
 import https from 'node:https';
 import { oursClient } from './clients.mjs';
 
-const settle = () => new Promise((r) => setTimeout(r, 300));
+const settle = () => new Promise((r) => setTimeout(r, 200));
+/** RSS after GC, once two readings in a row agree within 64 KiB (at most 15 tries). */
 const rss = async () => {
-  globalThis.gc?.();
-  globalThis.gc?.();
-  await settle();
-  return process.memoryUsage().rss;
+  let last = -Infinity;
+  for (let i = 0; i < 15; i++) {
+    globalThis.gc?.();
+    await settle();
+    const now = process.memoryUsage().rss;
+    if (Math.abs(now - last) < 65536) return now;
+    last = now;
+  }
+  return last;
 };
 
 /** Opens n idle keep-alive connections; returns { close, open: connections actually open }. */
@@ -47,9 +53,9 @@ async function openIdle(client, n, port, ca) {
 
 process.once('message', async ({ client, n, port, ca }) => {
   try {
-    // warm up the client's code paths with one connection first, so that the
+    // warm up the client's code paths with a few connections first, so that the
     // difference counts connections, not module loading
-    const warm = await openIdle(client, 1, port, ca);
+    const warm = await openIdle(client, 5, port, ca);
     await warm.close();
     const before = await rss();
     const idle = await openIdle(client, n, port, ca);

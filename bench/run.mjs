@@ -14,7 +14,7 @@ import * as parse from './parse.bench.mjs';
 import * as https from './https.bench.mjs';
 import * as crypto from './crypto.bench.mjs';
 
-// crypto derives from https, so it runs after it
+// deterministic workloads first: quick mode runs only those
 const WORKLOADS = { size, memory, parse, https, crypto };
 
 const NOISE_NOTE = 'This machine is a shared 2-vCPU virtual machine; other engineers were compiling on it during the run, ' +

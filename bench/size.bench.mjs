@@ -29,7 +29,7 @@ export async function run() {
       ] },
       { title: 'Code by part (intermediate modules)', head: ['part', 'functions', 'code bytes', 'share of code'], rows: partRows },
     ],
-    charts: [{ kind: 'stacked', title: 'Code bytes by part (intermediate modules)', unit: 'bytes', bars: [{ label: 'code', layers: [
+    charts: [{ id: 'size-parts', kind: 'stacked', title: 'Code bytes by part (intermediate modules)', unit: 'bytes', bars: [{ label: 'code', layers: [
       ['BearSSL', m.parts.bearssl.codeBytes], ['our C (tls/)', m.parts.tlsC.codeBytes], ['AssemblyScript', m.parts.assemblyscript.codeBytes],
       ['C static data', m.intermediate.tlsWasm.dataBytes], ['AS static data', m.intermediate.httpWasm.dataBytes],
     ] }] }],

@@ -20,14 +20,15 @@ function frame(width, height, title, body) {
     `<text x="10" y="20" font-size="14" font-weight="bold" fill="#222">${esc(title)}</text>\n${body}</svg>\n`;
 }
 
-/** groups: [{ label, bars: [{ label, value }] }]; each group's bars share one scale. */
+/** groups: [{ label, bars: [{ label, value }] }]; each group has its own scale. */
 export function barChart({ title, unit, groups }) {
   const width = 760, labelW = 210, barH = 16, gap = 4, left = 10, plotW = width - labelW - left - 90;
   const colour = colours(groups.flatMap((g) => g.bars.map((b) => b.label)));
-  const max = Math.max(1e-9, ...groups.flatMap((g) => g.bars.map((b) => b.value ?? 0)));
   let y = 36;
   let body = '';
   for (const g of groups) {
+    // workloads differ by orders of magnitude: compare clients within a group
+    const max = Math.max(1e-9, ...g.bars.map((b) => b.value ?? 0));
     body += `<text x="${left}" y="${y + 12}" font-weight="bold" fill="#222">${esc(g.label)}</text>\n`;
     y += 18;
     for (const b of g.bars) {
@@ -44,7 +45,7 @@ export function barChart({ title, unit, groups }) {
 
 /** bars: [{ label, layers: [[name, value], ...] }], all on one scale, with a legend. */
 export function stackedChart({ title, unit, bars }) {
-  const width = 760, labelW = 250, barH = 22, left = 10, plotW = width - labelW - left - 20;
+  const width = 760, labelW = 290, barH = 22, left = 10, plotW = width - labelW - left - 20;
   const names = bars.flatMap((b) => b.layers.map(([n]) => n));
   const colour = colours(names);
   const max = Math.max(1e-9, ...bars.map((b) => b.layers.reduce((s, [, v]) => s + v, 0)));
