@@ -2,7 +2,7 @@
 // the loopback servers (in a child process, so server CPU is not charged to
 // the client under test), tinybench runs, and the shape of a workload's result.
 import { fork } from 'node:child_process';
-import { cpus, hostname, totalmem, release, platform, arch } from 'node:os';
+import { cpus, hostname, totalmem, release, platform, arch, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { Bench } from 'tinybench';
@@ -30,6 +30,7 @@ export function machineInfo() {
     node: process.version,
     v8: process.versions.v8,
     os: `${platform()} ${release()} ${arch()}`,
+    loadAverageAtStart: loadavg()[0],
   };
 }
 

@@ -52,7 +52,8 @@ export function renderReport(results, resultsPath) {
     `Run of ${results.date} (${results.mode} mode, commit ${results.commit}) on \`${m.host}\`: ${m.cpuModel}, ${m.cores} cores, ` +
     `${fmt(Math.round(m.memoryBytes / MiB))} MiB RAM, Node ${m.node} (V8 ${m.v8}), ${m.os}. ` +
     `Raw figures: [${relative(benchDir, resultsPath)}](${relative(benchDir, resultsPath)}). Rerun with \`npm run bench\`; regenerate this page with \`node bench/report.mjs\`.\n\n` +
-    `> **Noise.** ${results.noiseNote}\n\n` +
+    `> **Noise.** ${results.noiseNote} One-minute load average: ${m.loadAverageAtStart.toFixed(1)} at the start of the run, ` +
+    `${results.loadAverageAtEnd.toFixed(1)} at its end, on ${m.cores} cores.\n\n` +
     'Timings are means over tinybench samples; no benchmark asserts a time. Byte counts (memory, code size) are exact and are checked against `bench/budgets.json` by `npm run bench -- --quick` in CI.\n\n' +
     '## Headlines\n\n' + headlines(results).map((h) => `- ${h}`).join('\n') + '\n';
   for (const s of Object.values(results.sections)) {

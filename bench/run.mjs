@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { loadavg } from 'node:os';
 import { parseArgs, machineInfo, benchPki, startServers, printTable, benchDir, root } from './harness.mjs';
 import { renderReport, headlines } from './report.mjs';
 import * as size from './size.bench.mjs';
@@ -70,7 +71,7 @@ async function main() {
 
   const results = {
     date: new Date().toISOString(), mode: quick ? 'quick' : 'full', commit: commit(), machine, noiseNote: NOISE_NOTE,
-    durationSec: (Date.now() - started) / 1000, budgets, sections,
+    durationSec: (Date.now() - started) / 1000, loadAverageAtEnd: loadavg()[0], budgets, sections,
   };
   if (!quick) {
     console.log('\nHeadlines:\n' + headlines(results).map((h) => `  ${h}`).join('\n'));
