@@ -2,11 +2,12 @@
 // and its charts in bench/charts/. `npm run bench` calls it after a full run;
 // `node bench/report.mjs [results.json]` regenerates the report from a stored
 // run (the newest one by default), so every number in the docs can be traced
-// to a results file in the same commit.
+// to a results file in the same commit. It also copies the headlines into the
+// README's Benchmarks section (between its markers).
 import { readdirSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join, relative, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { benchDir, fmt, fmtRatio, MiB } from './harness.mjs';
+import { benchDir, root, fmt, fmtRatio, MiB } from './harness.mjs';
 import { renderChart } from './svg.mjs';
 
 function mdTable({ head, rows }) {
@@ -76,7 +77,20 @@ export function renderReport(results, resultsPath) {
   mkdirSync(chartsDir, { recursive: true });
   for (const { file, svg } of files) writeFileSync(join(chartsDir, file), svg);
   writeFileSync(join(benchDir, 'report.md'), md);
+  copyHeadlinesToReadme(results);
   return join(benchDir, 'report.md');
+}
+
+/** The README's Benchmarks section quotes the headlines between two markers. */
+function copyHeadlinesToReadme(results) {
+  const readme = join(root, 'README.md');
+  const text = readFileSync(readme, 'utf8');
+  const start = '<!-- headlines: copied from bench/report.md -->\n';
+  const end = '<!-- /headlines -->';
+  const a = text.indexOf(start), b = text.indexOf(end);
+  if (a < 0 || b < a) throw new Error('README.md lacks the headline markers of its Benchmarks section');
+  const block = `Run of ${results.date.slice(0, 10)}, commit ${results.commit}:\n\n` + headlines(results).map((h) => `- ${h}`).join('\n') + '\n';
+  writeFileSync(readme, text.slice(0, a + start.length) + block + text.slice(b));
 }
 
 function newestResults() {
