@@ -15,10 +15,13 @@ export async function run({ quick, env }) {
   const rows = [];
   const charts = [];
 
-  const record = (key, label, unit, values) => {
+  const latencyRows = [];
+  // stats: each client's tinybench figures (null when it has none), for the latency percentiles
+  const record = (key, label, unit, values, stats) => {
     const [ours, node, undici] = values;
-    figures[key] = { unit, ours, node, undici, oursOverNode: ratio(ours, node), oursOverUndici: ratio(ours, undici) };
+    figures[key] = { unit, ours, node, undici, oursOverNode: ratio(ours, node), oursOverUndici: ratio(ours, undici), latency: stats };
     rows.push([label, unit, ...values.map((v) => (v === null ? NOT_YET : fmt(v))), fmtRatio(ratio(ours, node)), fmtRatio(ratio(ours, undici))]);
+    latencyRows.push([label, ...stats.map((x) => (x ? `${fmt(x.p50Ms, 2)} / ${fmt(x.p99Ms, 2)}` : NOT_YET))]);
   };
   const chart = (id, title, unit, groups) => charts.push({ id, kind: 'bars', title, unit, groups });
   const bars = (label, values) => ({ label, bars: clients.map((c, i) => ({ label: c.name, value: values[i] })) });
@@ -30,7 +33,7 @@ export async function run({ quick, env }) {
     for (const c of clients) if ((await c.fresh(port, '/bytes/16')) !== 16) throw new Error(`${c.name}: short body`);
     const s = await measure(Object.fromEntries(clients.map((c) => [c.name, () => c.fresh(port, '/bytes/16')])), { time: 2500, iterations: 20, async: true });
     const v = clients.map((c) => s[c.name].opsPerSec);
-    record(`handshake_${kind}`, `full handshake, ${label}`, 'conn/s', v);
+    record(`handshake_${kind}`, `full handshake, ${label}`, 'conn/s', v, clients.map((c) => s[c.name]));
     handshakeGroups.push(bars(label, v));
   }
 
@@ -38,8 +41,9 @@ export async function run({ quick, env }) {
   for (const [kind, label] of [['ecdsa', 'ECDHE-ECDSA P-256'], ['rsa', 'ECDHE-RSA 2048']]) {
     const port = ports[kind];
     const v = [];
+    const stats = [];
     for (const c of clients) {
-      if (!c.resumed) { v.push(null); continue; }
+      if (!c.resumed) { v.push(null); stats.push(null); continue; }
       const r = c.resumed(port);
       await r.get('/bytes/16');
       const before = (await serverStats(ports)).resumedSessions;
@@ -48,8 +52,9 @@ export async function run({ quick, env }) {
       await r.close();
       if (resumed < s[c.name].samples) throw new Error(`${c.name}: only ${resumed} of ${s[c.name].samples}+ connections resumed their session`);
       v.push(s[c.name].opsPerSec);
+      stats.push(s[c.name]);
     }
-    record(`resumed_${kind}`, `resumed session, ${label}`, 'conn/s', v);
+    record(`resumed_${kind}`, `resumed session, ${label}`, 'conn/s', v, stats);
     handshakeGroups.push(bars(`resumed, ${label}`, v.map((x) => x ?? 0)));
   }
   chart('https-connections', 'TLS 1.2 connections per second (higher is better; ours has no resumption yet)', 'conn/s', handshakeGroups);
@@ -60,7 +65,7 @@ export async function run({ quick, env }) {
   const ka = await measure(Object.fromEntries(clients.map((c, i) => [c.name, () => open[i].get('/bytes/1024')])), { time: 2500, iterations: 50, async: true });
   await Promise.all(open.map((k) => k.close()));
   const kaValues = clients.map((c) => ka[c.name].opsPerSec);
-  record('keepalive_1k', 'keep-alive GET, 1 KiB body', 'req/s', kaValues);
+  record('keepalive_1k', 'keep-alive GET, 1 KiB body', 'req/s', kaValues, clients.map((c) => ka[c.name]));
   chart('https-keepalive', 'Keep-alive requests per second, 1 KiB body (higher is better)', 'req/s', [bars('ECDHE-ECDSA, AES-128-GCM', kaValues)]);
 
   // Bulk download on a fresh connection; the server's cipher list forces the AEAD.
@@ -72,7 +77,7 @@ export async function run({ quick, env }) {
       if ((await c.fresh(port, path)) !== bulkBytes) throw new Error(`${c.name}: short bulk body`);
     }])), { time: 0, iterations: 3, warmupTime: 0, warmupIterations: 1, async: true });
     const v = clients.map((c) => mbps(bulkBytes, s[c.name].meanMs));
-    record(`bulk_${cipher}`, `bulk download ${bulkBytes / MiB} MiB, ${label}`, 'MB/s', v);
+    record(`bulk_${cipher}`, `bulk download ${bulkBytes / MiB} MiB, ${label}`, 'MB/s', v, clients.map((c) => s[c.name]));
     bulkGroups.push(bars(label, v));
   }
   chart('https-bulk', `Bulk download of ${bulkBytes / MiB} MiB over TLS 1.2 (MB/s, higher is better)`, 'MB/s', bulkGroups);
@@ -84,7 +89,10 @@ export async function run({ quick, env }) {
       'Resumed sessions are counted by the server. microhttps does not resume sessions yet (issue 6), so it has no resumed figure. ' +
       'MB/s here is MiB/s (2^20 bytes).',
     figures,
-    tables: [{ title: 'HTTPS over loopback', head: ['workload', 'unit', 'microhttps', 'node https', 'undici', 'ours/node', 'ours/undici'], rows }],
+    tables: [
+      { title: 'HTTPS over loopback', head: ['workload', 'unit', 'microhttps', 'node https', 'undici', 'ours/node', 'ours/undici'], rows },
+      { title: 'HTTPS latency per operation, p50 / p99 (ms)', head: ['workload', 'microhttps', 'node https', 'undici'], rows: latencyRows },
+    ],
     charts,
   });
 }

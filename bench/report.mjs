@@ -55,7 +55,8 @@ export function renderReport(results, resultsPath) {
     `Raw figures: [${relative(benchDir, resultsPath)}](${relative(benchDir, resultsPath)}). Rerun with \`npm run bench\`; regenerate this page with \`node bench/report.mjs\`.\n\n` +
     `> **Noise.** ${results.noiseNote} One-minute load average: ${m.loadAverageAtStart.toFixed(1)} at the start of the run, ` +
     `${results.loadAverageAtEnd.toFixed(1)} at its end, on ${m.cores} cores.\n\n` +
-    'Timings are means over tinybench samples; no benchmark asserts a time. Byte counts (memory, code size) are exact and are checked against `bench/budgets.json` by `npm run bench -- --quick` in CI.\n\n' +
+    'Each timing is the mean latency of a tinybench run, best of 3 rounds that alternate the order of the contenders (the round least disturbed by other load); ' +
+    'the crypto section\'s derived figures say how they are taken. No benchmark asserts a time. Byte counts (memory, code size) are exact and are checked against `bench/budgets.json` by `npm run bench -- --quick` in CI.\n\n' +
     '## Headlines\n\n' + headlines(results).map((h) => `- ${h}`).join('\n') + '\n';
   for (const s of Object.values(results.sections)) {
     md += `\n## ${s.title}\n\n${s.note}\n`;
