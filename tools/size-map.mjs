@@ -50,6 +50,16 @@ function str(bytes, pos) {
   return [new TextDecoder().decode(bytes.subarray(p, p + n)), p + n];
 }
 
+/** The subsections of a custom section: { type, start } (the "name" and "linking" sections share this layout). */
+function* subsections(bytes, pos, end) {
+  while (pos < end) {
+    const type = bytes[pos++];
+    const [len, start] = uleb(bytes, pos);
+    yield { type, start };
+    pos = start + len;
+  }
+}
+
 /** Number of imported functions (they come first in the function index space). */
 function importedFunctions(bytes, secs) {
   const imp = secs.find((s) => s.id === 2);
@@ -88,20 +98,15 @@ function functionNames(bytes, secs) {
   const sec = secs.find((s) => s.id === 0 && s.name === 'name');
   const names = new Map();
   if (!sec) return names;
-  let pos = sec.start;
-  while (pos < sec.end) {
-    const kind = bytes[pos++];
-    const [len, p] = uleb(bytes, pos);
-    if (kind === 1) {
-      let [n, q] = uleb(bytes, p);
-      for (; n > 0; n--) {
-        let idx, name;
-        [idx, q] = uleb(bytes, q);
-        [name, q] = str(bytes, q);
-        names.set(idx, name);
-      }
+  for (const { type, start } of subsections(bytes, sec.start, sec.end)) {
+    if (type !== 1) continue;
+    let [n, q] = uleb(bytes, start);
+    for (; n > 0; n--) {
+      let idx, name;
+      [idx, q] = uleb(bytes, q);
+      [name, q] = str(bytes, q);
+      names.set(idx, name);
     }
-    pos = p + len;
   }
   return names;
 }
@@ -114,12 +119,10 @@ function definedFunctions(objBytes) {
   const linking = sections(objBytes).find((s) => s.id === 0 && s.name === 'linking');
   const out = [];
   if (!linking) return out;
-  let [, pos] = uleb(objBytes, linking.start); // version
-  while (pos < linking.end) {
-    const type = objBytes[pos++];
-    const [len, p] = uleb(objBytes, pos);
+  const [, afterVersion] = uleb(objBytes, linking.start);
+  for (const { type, start } of subsections(objBytes, afterVersion, linking.end)) {
     if (type === 8) {
-      let [n, q] = uleb(objBytes, p);
+      let [n, q] = uleb(objBytes, start);
       for (; n > 0; n--) {
         const kind = objBytes[q++];
         let flags;
@@ -138,7 +141,6 @@ function definedFunctions(objBytes) {
         }
       }
     }
-    pos = p + len;
   }
   return out;
 }
