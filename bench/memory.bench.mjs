@@ -71,8 +71,15 @@ export async function run({ quick, env }) {
   coreRows.push(['linear memory (memory.buffer.byteLength)', ...results.map((r) => fmt(r.linearMemoryBytes))]);
 
   const rssN = quick ? 20 : 100;
+  // RSS moves in allocator- and GC-sized steps: take the median of a few fresh processes
+  const rssRuns = quick ? 1 : 3;
   const rss = [];
-  for (const client of ['microhttps', 'node https', 'undici']) rss.push(await rssOf(client, rssN, ports.ecdsa, ca));
+  for (const client of ['microhttps', 'node https', 'undici']) {
+    const runs = [];
+    for (let i = 0; i < rssRuns; i++) runs.push(await rssOf(client, rssN, ports.ecdsa, ca));
+    runs.sort((a, b) => a.perConnection - b.perConnection);
+    rss.push({ ...runs[Math.floor(runs.length / 2)], runs: runs.map((r) => r.perConnection) });
+  }
   for (const r of rss) if (r.open !== rssN) throw new Error(`${r.client}: ${r.open} of ${rssN} connections stayed open`);
   const rssRows = rss.map((r) => [r.client, fmt(r.open), fmt(Math.round((r.rssAfter - r.rssBefore) / KiB)), fmt(r.perConnection / KiB), r === rss[0] ? '' : fmtRatio(ratio(rss[0].perConnection, r.perConnection))]);
 
@@ -81,7 +88,7 @@ export async function run({ quick, env }) {
     note: 'Core figures come from the core itself (mh_mem, via Core.memoryReport()): bytes, deterministic for a build and its limits (defaults here: ' +
       '16 KiB TLS records, half-duplex io buffer). Stack peak is the painted C stack\'s high-water mark since mh_init. ' +
       'One instance per connection; each scenario uses a fresh one. The memory bound modes of issue 6 (MFL, mono) do not exist yet, so they are not measured. ' +
-      `RSS per connection: ${rssN} idle keep-alive TLS connections opened in a fresh Node process per client (after five warm-up connections, closed again), RSS growth divided by ${rssN}, each RSS read after GC once it is stable. ` +
+      `RSS per connection: ${rssN} idle keep-alive TLS connections opened in a fresh Node process per client (after five warm-up connections, closed again), RSS growth divided by ${rssN}, each RSS read after GC once it is stable; median of ${rssRuns} such processes (all runs in the results file). ` +
       'RSS is noisy (allocator and GC behaviour): read it as an order of magnitude.',
     figures: { scenarios: results, streamsEqual, rss },
     tables: [
