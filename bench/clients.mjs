@@ -1,0 +1,109 @@
+// The three HTTPS clients under comparison, behind one interface, all talking
+// to bench/server.mjs on 127.0.0.1 with "localhost" as the TLS name:
+//   fresh(port, path)     one request on a new connection (full handshake), closed after
+//   keepAlive(port)       one connection reused: { get(path), close() }
+//   resumed(port)         new connection per request, resuming the TLS session; null if unsupported
+// Every get resolves to the number of body bytes received.
+import https from 'node:https';
+import { Client } from 'undici';
+import { get as mhGet, Connection } from '../dist/index.js';
+import { Event } from '../dist/generated/spec.js';
+
+const HOST = '127.0.0.1';
+const NAME = 'localhost';
+const TIMEOUT = { connect: 30_000, read: 30_000 };
+
+export function oursClient(ca) {
+  const fresh = async (port, path, scheme = 'https') => {
+    const res = await mhGet(`${scheme}://${HOST}:${port}${path}`, { ca, servername: NAME, timeout: TIMEOUT });
+    let n = 0;
+    for await (const chunk of res.iterContent(1 << 20)) n += chunk.length;
+    return n;
+  };
+  return {
+    name: 'microhttps',
+    fresh,
+    async keepAlive(port, { tls = true } = {}) {
+      const conn = await Connection.open({ host: HOST, port, tls, servername: NAME, ca, timeout: TIMEOUT });
+      return { conn, get: (path) => connectionGet(conn, port, path), close: () => conn.close() };
+    },
+    resumed: null, // the core does not resume TLS sessions yet (issue 6)
+  };
+}
+
+/** One request on an open Connection, body counted from the core's views. */
+export async function connectionGet(conn, port, path) {
+  const x = conn.core.x;
+  let ev = await conn.send({ method: 'GET', target: path, host: `${NAME}:${port}`, headers: [] });
+  if (ev !== Event.HEAD) throw new Error(`expected a head, got event ${ev}`);
+  let n = 0;
+  for (;;) {
+    ev = await conn.next('body');
+    if (ev === Event.BODY) n += x.mh_body_len();
+    else if (ev === Event.DONE) return n;
+    else if (ev !== Event.TRAILERS) throw new Error(`unexpected event ${ev}`);
+  }
+}
+
+export function nodeClient(ca) {
+  const get = (port, path, agent) => new Promise((resolve, reject) => {
+    const req = https.get({ host: HOST, port, path, servername: NAME, ca, agent }, (res) => {
+      let n = 0;
+      res.on('data', (c) => { n += c.length; });
+      res.on('end', () => resolve(n));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
+  const pooled = (agentOptions) => {
+    const agent = new https.Agent({ ca, servername: NAME, ...agentOptions });
+    return { agent, get: (path) => get(agent.port, path, agent), close: async () => agent.destroy() };
+  };
+  return {
+    name: 'node https',
+    fresh: (port, path) => get(port, path, false),
+    async keepAlive(port) {
+      const p = pooled({ keepAlive: true, maxSockets: Infinity });
+      p.agent.port = port;
+      return p;
+    },
+    resumed(port) {
+      // a shared agent without keep-alive caches TLS sessions and resumes them
+      const p = pooled({ keepAlive: false, maxCachedSessions: 100 });
+      p.agent.port = port;
+      return p;
+    },
+  };
+}
+
+export function undiciClient(ca) {
+  const origin = (port) => `https://${HOST}:${port}`;
+  const get = async (client, path, reset = false) => {
+    const { body } = await client.request({ path, method: 'GET', reset });
+    let n = 0;
+    for await (const chunk of body) n += chunk.length;
+    return n;
+  };
+  return {
+    name: 'undici',
+    async fresh(port, path) {
+      const client = new Client(origin(port), { connect: { ca, servername: NAME, maxCachedSessions: 0 } });
+      try {
+        return await get(client, path, true);
+      } finally {
+        await client.close();
+      }
+    },
+    async keepAlive(port) {
+      const client = new Client(origin(port), { connect: { ca, servername: NAME }, pipelining: 1, keepAliveTimeout: 120_000 });
+      return { client, get: (path) => get(client, path), close: () => client.close() };
+    },
+    resumed(port) {
+      // undici's connector caches sessions per origin; reset closes each connection after its request
+      const client = new Client(origin(port), { connect: { ca, servername: NAME } });
+      return { get: (path) => get(client, path, true), close: () => client.close() };
+    },
+  };
+}
+
+export const allClients = (ca) => [oursClient(ca), nodeClient(ca), undiciClient(ca)];

@@ -1,0 +1,111 @@
+// Memory: the core's own figures (Core.memoryReport(), bytes the core carved
+// or touched, deterministic for a given build and limits) for single GETs and
+// for streams of very different sizes, which must leave identical figures;
+// and the process RSS each idle keep-alive connection costs, ours vs
+// node:https vs undici, each measured in a fresh process.
+import { fork } from 'node:child_process';
+import { join } from 'node:path';
+import { section, fmt, fmtRatio, ratio, MiB, KiB, benchDir } from './harness.mjs';
+import { oursClient } from './clients.mjs';
+
+/** Layers of the core's linear memory, bottom to top, from a memoryReport(). */
+export function memoryLayers(m) {
+  const arenaNamed = m.IO_BUFFER + m.HEAD_BUFFER + m.REQUEST_HEAD + m.XFER_WINDOW;
+  return [
+    ['stack peak', m.STACK_PEAK],
+    ['stack unused', m.STACK_SIZE - m.STACK_PEAK],
+    ['TLS state (static)', m.TLS_STATE],
+    ['other static data', m.STATIC_DATA - m.TLS_STATE],
+    ['TLS/IO buffer', m.IO_BUFFER],
+    ['response head buffer + index', m.HEAD_BUFFER],
+    ['request head buffer', m.REQUEST_HEAD],
+    ['transfer window', m.XFER_WINDOW],
+    // the rest of what mh_init carved is the trust store's reservation
+    ['trust store (reserved)', m.ARENA_USED - arenaNamed],
+    ['arena not carved', m.ARENA_SIZE - m.ARENA_USED],
+  ];
+}
+
+async function coreFigures(ca, port, path, expectBytes) {
+  const k = await oursClient(ca).keepAlive(port);
+  try {
+    const got = await k.get(path);
+    if (got !== expectBytes) throw new Error(`${path}: ${got} bytes`);
+    return { report: k.conn.core.memoryReport(), linearMemoryBytes: k.conn.core.x.memory.buffer.byteLength, tls: k.conn.tlsInfo };
+  } finally {
+    await k.close();
+  }
+}
+
+function rssOf(client, n, port, ca) {
+  return new Promise((resolve, reject) => {
+    const child = fork(join(benchDir, 'rss-child.mjs'), [], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.once('message', (m) => (m.error ? reject(new Error(`${client}: ${m.error}`)) : resolve(m)));
+    child.once('error', reject);
+    child.send({ client, n, port, ca });
+  });
+}
+
+export async function run({ quick, env }) {
+  const { ports, ca } = env;
+  const bigStream = quick ? 16 * MiB : 256 * MiB;
+  const scenarios = [
+    ['GET 64 KiB, ECDSA P-256 (16 KiB records)', ports.ecdsa, 64 * KiB],
+    ['GET 64 KiB, RSA 2048 (16 KiB records)', ports.rsa, 64 * KiB],
+    ['streaming 1 MiB (ChaCha20)', ports.chacha20, MiB],
+    [`streaming ${bigStream / MiB} MiB (ChaCha20)`, ports.chacha20, bigStream],
+  ];
+  const results = [];
+  for (const [label, port, bytes] of scenarios) results.push({ label, ...(await coreFigures(ca, port, `/bytes/${bytes}`, bytes)) });
+
+  const [small, big] = results.slice(2);
+  const streamsEqual = JSON.stringify(small.report) === JSON.stringify(big.report) && small.linearMemoryBytes === big.linearMemoryBytes;
+  const checks = [{
+    name: `memory figures after streaming 1 MiB and ${bigStream / MiB} MiB are identical`,
+    ok: streamsEqual,
+    detail: streamsEqual ? 'identical' : `1 MiB: ${JSON.stringify(small.report)}; big: ${JSON.stringify(big.report)}`,
+  }];
+
+  const keys = Object.keys(results[0].report);
+  const coreRows = keys.map((k) => [k, ...results.map((r) => fmt(r.report[k]))]);
+  coreRows.push(['linear memory (memory.buffer.byteLength)', ...results.map((r) => fmt(r.linearMemoryBytes))]);
+
+  const rssN = quick ? 20 : 100;
+  // RSS moves in allocator- and GC-sized steps: take the median of a few fresh processes
+  const rssRuns = quick ? 1 : 3;
+  const rss = [];
+  for (const client of ['microhttps', 'node https', 'undici']) {
+    const runs = [];
+    for (let i = 0; i < rssRuns; i++) runs.push(await rssOf(client, rssN, ports.ecdsa, ca));
+    runs.sort((a, b) => a.perConnection - b.perConnection);
+    rss.push({ ...runs[Math.floor(runs.length / 2)], runs: runs.map((r) => r.perConnection) });
+  }
+  for (const r of rss) if (r.open !== rssN) throw new Error(`${r.client}: ${r.open} of ${rssN} connections stayed open`);
+  const rssRows = rss.map((r) => [r.client, fmt(r.open), fmt(Math.round((r.rssAfter - r.rssBefore) / KiB)), fmt(r.perConnection / KiB), r === rss[0] ? '' : fmtRatio(ratio(rss[0].perConnection, r.perConnection))]);
+
+  const max = (k) => Math.max(...results.map((r) => r.report[k]));
+  return section('Memory', {
+    note: 'Core figures come from the core itself (mh_mem, via Core.memoryReport()): bytes, deterministic for a build and its limits (defaults here: ' +
+      '16 KiB TLS records, half-duplex io buffer). Stack peak is the painted C stack\'s high-water mark since mh_init. ' +
+      'One instance per connection; each scenario uses a fresh one. The memory bound modes of issue 6 (MFL, mono) do not exist yet, so they are not measured. ' +
+      `RSS per connection: ${rssN} idle keep-alive TLS connections opened in a fresh Node process per client (after five warm-up connections, closed again), RSS growth divided by ${rssN}, each RSS read after GC once it is stable; median of ${rssRuns} such processes (all runs in the results file). ` +
+      'RSS is noisy (allocator and GC behaviour): read it as an order of magnitude.',
+    figures: { scenarios: results, streamsEqual, rss },
+    tables: [
+      { title: 'Core memory figures (bytes)', head: ['figure', ...results.map((r) => r.label)], rows: coreRows },
+      { title: `Process RSS per idle keep-alive connection (${rssN} connections)`, head: ['client', 'connections', 'RSS growth (KiB)', 'KiB per connection', 'ours/theirs (lower is better)'], rows: rssRows },
+    ],
+    charts: [
+      { id: 'memory-core', kind: 'stacked', title: 'microhttps linear memory by use (bytes)', unit: 'bytes', bars: results.map((r) => ({ label: r.label, layers: memoryLayers(r.report) })) },
+      { id: 'memory-rss', kind: 'bars', title: 'Process RSS per idle keep-alive connection (KiB, lower is better)', unit: 'KiB', groups: [{ label: `${rssN} idle TLS connections`, bars: rss.map((r) => ({ label: r.client, value: r.perConnection / KiB })) }] },
+    ],
+    checks,
+    budgeted: {
+      'memory.stackPeak': max('STACK_PEAK'),
+      'memory.staticData': max('STATIC_DATA'),
+      'memory.arenaUsed': max('ARENA_USED'),
+      'memory.heapBase': max('HEAP_BASE'),
+      'memory.linearMemoryBytes': Math.max(...results.map((r) => r.linearMemoryBytes)),
+    },
+  });
+}
