@@ -24,7 +24,7 @@ import {
 } from "./core/connection";
 import { initChars } from "./http/chars";
 import {
-  headInit, FIELD_ENTRY_BYTES, status, versionMinor, reasonPtr, reasonLen, fieldCount,
+  headInit, fieldIndex, FIELD_ENTRY_BYTES, status, versionMinor, reasonPtr, reasonLen, fieldCount,
   fieldNamePtr, fieldNameLen, fieldValuePtr, fieldValueLen,
 } from "./http/headParser";
 import { persistent } from "./http/framing";
@@ -185,6 +185,8 @@ export function mh_version_minor(): u32 { return versionMinor; }
 export function mh_reason_ptr(): usize { return reasonPtr; }
 export function mh_reason_len(): u32 { return reasonLen; }
 export function mh_header_count(): u32 { return fieldCount; }
+/** The field index itself: mh_header_count() entries of 4 u32 (name ptr, name len, value ptr, value len), read in one go. */
+export function mh_header_table_ptr(): usize { return fieldIndex(); }
 export function mh_header_name_ptr(i: u32): usize { return i < fieldCount ? fieldNamePtr(i) : 0; }
 export function mh_header_name_len(i: u32): u32 { return i < fieldCount ? fieldNameLen(i) : 0; }
 export function mh_header_value_ptr(i: u32): usize { return i < fieldCount ? fieldValuePtr(i) : 0; }
@@ -210,7 +212,7 @@ export function mh_peer_field_len(i: u32, field: u32): u32 { return peer_field_l
 export function mh_mem(kind: u32): u32 {
   if (kind == MEM_STACK_SIZE) return STACK_BYTES;
   if (kind == MEM_STACK_PEAK) return mem_stack_peak();
-  if (kind == MEM_STATIC_DATA) return <u32>__heap_base - STACK_BYTES - ARENA_BYTES;
+  if (kind == MEM_STATIC_DATA) return ((<u32>__heap_base + 15) & ~15) - STACK_BYTES - ARENA_BYTES;
   if (kind == MEM_ARENA_SIZE) return ARENA_BYTES;
   if (kind == MEM_ARENA_USED) return arenaUsed();
   if (kind == MEM_IO_BUFFER) return limit(LIMIT_IO_BUFFER_BYTES);
@@ -219,6 +221,7 @@ export function mh_mem(kind: u32): u32 {
   if (kind == MEM_TRUST_STORE) return store_used();
   if (kind == MEM_TLS_STATE) return mem_tls_state();
   if (kind == MEM_XFER_WINDOW) return XFER_BYTES;
-  if (kind == MEM_HEAP_BASE) return <u32>__heap_base;
+  // the build aligns the exported __heap_base to 16 bytes; report the same figure
+  if (kind == MEM_HEAP_BASE) return (<u32>__heap_base + 15) & ~15;
   return 0;
 }

@@ -45,10 +45,12 @@ export function oursParser() {
           fed += n;
           x.mh_recv_commit(n);
         } else if (ev === Event.HEAD) {
+          // every field as a view (name, value), from one read of the core's field index
           const n = x.mh_header_count();
-          for (let i = 0; i < n; i++) {
-            new Uint8Array(mem.buffer, x.mh_header_name_ptr(i), x.mh_header_name_len(i));
-            new Uint8Array(mem.buffer, x.mh_header_value_ptr(i), x.mh_header_value_len(i));
+          const table = new Uint32Array(mem.buffer, x.mh_header_table_ptr(), n * 4);
+          for (let i = 0; i < n * 4; i += 4) {
+            new Uint8Array(mem.buffer, table[i], table[i + 1]);
+            new Uint8Array(mem.buffer, table[i + 2], table[i + 3]);
           }
           headers += n;
         } else if (ev === Event.BODY) {

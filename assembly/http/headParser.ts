@@ -253,6 +253,7 @@ function allFieldValueBytes(p: usize, n: u32): bool {
   return true;
 }
 
+export function fieldIndex(): usize { return index; }
 export function fieldNamePtr(i: u32): usize { return <usize>load<u32>(index + i * FIELD_ENTRY_BYTES); }
 export function fieldNameLen(i: u32): u32 { return load<u32>(index + i * FIELD_ENTRY_BYTES, 4); }
 export function fieldValuePtr(i: u32): usize { return <usize>load<u32>(index + i * FIELD_ENTRY_BYTES, 8); }

@@ -276,10 +276,11 @@ export class Connection {
   fields(): Headers {
     const x = this.core.x;
     const headers = new Headers();
-    for (let i = 0, n = x.mh_header_count(); i < n; i++) {
-      headers.append(
-        this.core.text(x.mh_header_name_ptr(i), x.mh_header_name_len(i)),
-        this.core.text(x.mh_header_value_ptr(i), x.mh_header_value_len(i)));
+    const count = x.mh_header_count();
+    // one read of the core's field index: 4 u32 per field (name ptr, name len, value ptr, value len)
+    const table = new Uint32Array(x.memory.buffer, x.mh_header_table_ptr(), count * 4);
+    for (let i = 0; i < count * 4; i += 4) {
+      headers.append(this.core.text(table[i], table[i + 1]), this.core.text(table[i + 2], table[i + 3]));
     }
     return headers;
   }

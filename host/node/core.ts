@@ -47,6 +47,7 @@ export interface CoreExports {
   mh_reason_ptr(): number;
   mh_reason_len(): number;
   mh_header_count(): number;
+  mh_header_table_ptr(): number;
   mh_header_name_ptr(i: number): number;
   mh_header_name_len(i: number): number;
   mh_header_value_ptr(i: number): number;
