@@ -41,7 +41,9 @@ static inline v128_t rotl8(v128_t x) {
  * keystream of blocks cc..cc+3 whose input state is in[16]. */
 static void four_blocks(const v128_t in[16], unsigned char *data) {
 	v128_t s[16];
-	memcpy(s, in, sizeof s);
+	for (int i = 0; i < 16; i++) {
+		s[i] = in[i];   /* element by element: the state stays in wasm locals */
+	}
 	for (int i = 0; i < 10; i++) {
 		QROUND(0, 4, 8, 12); QROUND(1, 5, 9, 13);
 		QROUND(2, 6, 10, 14); QROUND(3, 7, 11, 15);
