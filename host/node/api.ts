@@ -25,6 +25,9 @@ export interface RequestOptions {
   lookup?: LookupFunction;
   /** Per-connection limits of the core (docs/errors.md lists them). */
   limits?: Limits;
+  /** TLS Maximum Fragment Length (RFC 6066) to offer: 512, 1024, 2048 or 4096. Shrinks the
+   * record buffer to that plus 325 bytes; a server that ignores it gets full-size records. */
+  maxFragment?: 512 | 1024 | 2048 | 4096;
   /** Wall clock for certificate dates (ms since 1970); undefined means "unknown". */
   clock?: WallClock;
 }
@@ -74,6 +77,7 @@ export async function request(url: string | URL, options: RequestOptions = {}): 
     ca: options.ca,
     timeout: timeouts(options.timeout),
     limits: options.limits,
+    maxFragment: options.maxFragment,
     clock: options.clock,
     lookup: options.lookup,
   });

@@ -31,6 +31,8 @@ export interface ConnectionOptions {
   ca?: CaInput;
   timeout: Timeouts;
   limits?: Limits;
+  /** TLS Maximum Fragment Length to negotiate (RFC 6066): 512, 1024, 2048 or 4096. */
+  maxFragment?: number;
   clock?: WallClock;
   lookup?: LookupFunction;
 }
@@ -72,6 +74,18 @@ export class Connection {
 
   /** Resolves, connects and (for TLS) completes the handshake with full validation. */
   static async open(options: ConnectionOptions): Promise<Connection> {
+    try {
+      return await Connection.#openOnce(options);
+    } catch (err) {
+      if (!serverIgnoredMaxFragment(err, options)) throw err;
+      // The server ignored the max_fragment_length extension and sent a
+      // record larger than the small buffer during the handshake. Nothing
+      // was sent yet, so a new connection with full-size records is safe.
+      return Connection.#openOnce({ ...options, maxFragment: undefined });
+    }
+  }
+
+  static async #openOnce(options: ConnectionOptions): Promise<Connection> {
     const deadline = Date.now() + options.timeout.connect;
     const core = setUpCore(options);
     const address = await withDeadline(resolve(options), deadline, 'dns');
@@ -188,11 +202,15 @@ export class Connection {
     return this.core.x.mh_keep_alive() === 1 && this.#pump.usable && !this.#closed;
   }
 
-  get tlsInfo(): { version: string; cipher: string } | undefined {
+  get tlsInfo(): { version: string; cipher: string; maxFragment?: number } | undefined {
     if (!this.options.tls) return undefined;
     const x = this.core.x;
     const suite = x.mh_tls_suite();
-    return { version: TLS_VERSIONS[x.mh_tls_version()] ?? `0x${x.mh_tls_version().toString(16)}`, cipher: SUITES[suite] ?? `0x${suite.toString(16)}` };
+    return {
+      version: TLS_VERSIONS[x.mh_tls_version()] ?? `0x${x.mh_tls_version().toString(16)}`, cipher: SUITES[suite] ?? `0x${suite.toString(16)}`,
+      // offered and, when the server ignored it, dropped by open()
+      ...(this.options.maxFragment === undefined ? {} : { maxFragment: this.options.maxFragment }),
+    };
   }
 
   /** Orderly close: TLS close_notify (best effort), then the socket. */
@@ -221,10 +239,17 @@ export class Connection {
   }
 }
 
+/** The handshake failed on a record larger than the buffer sized for maxFragment. */
+function serverIgnoredMaxFragment(err: unknown, options: ConnectionOptions): boolean {
+  return options.tls && options.maxFragment !== undefined && err instanceof MicroHttpsError
+    && err.code === 'TLS_PROTOCOL' && err.detailName === 'BR_ERR_TOO_LARGE';
+}
+
 function setUpCore(options: ConnectionOptions): Core {
   const core = new Core(options.clock);
   const x = core.x;
-  for (const [name, value] of Object.entries(options.limits ?? {})) {
+  const limits = { ...options.limits, ...(options.maxFragment === undefined ? {} : { maxFragmentBytes: options.maxFragment }) };
+  for (const [name, value] of Object.entries(limits)) {
     const spec = limitSpecs.find((l) => l.name === name);
     if (!spec) throw hostError('CONFIG', `unknown limit ${name}; known: ${limitSpecs.map((l) => l.name).join(', ')}`);
     if (value === undefined) continue;
@@ -233,7 +258,7 @@ function setUpCore(options: ConnectionOptions): Core {
     }
   }
   const code = x.mh_init();
-  if (code !== 0) throw coreError(code, 0, 'mh_init: the limits do not fit in the core\'s arena');
+  if (code !== 0) throw coreError(code, 0, `mh_init: the limits do not fit in the core's arena${limits.maxFragmentBytes ? ', or maxFragment is not 512, 1024, 2048 or 4096' : ''}`);
   if (options.tls) loadAnchors(core, options.ca);
   return core;
 }
