@@ -15,7 +15,7 @@ import { limit, setLimit, resetLimits, freezeLimits, limitsFrozen } from "./core
 import { carve, arenaUsed } from "./core/arena";
 import {
   tx_open, tx_ack, tx_close, tx_version, tx_suite, store_init, store_add, store_used, store_count, store_detail,
-  mem_stack_paint, mem_stack_peak, mem_tls_state,
+  mem_stack_paint, mem_stack_peak, mem_tls_state, session_export, session_import, session_resumed,
 } from "./core/tls";
 import {
   step, sendPtr, sendLen, recvPtr, recvCap, connectionReset, beginRequest, abandonRequest, finishRequestHead,
@@ -175,6 +175,21 @@ export function mh_error_detail(): u32 { return errorDetail; }
 export function mh_call_detail(): u32 { return callDetail; }
 export function mh_tls_version(): u32 { return tx_version(); }
 export function mh_tls_suite(): u32 { return tx_suite(); }
+export function mh_tls_resumed(): u32 { return session_resumed(); }
+
+// ---- sessions ----------------------------------------------------------
+
+/** Writes the established TLS session to the transfer window; returns its length (0: none). */
+export function mh_session_export(): u32 {
+  if (!limitsFrozen()) return 0;
+  return session_export(xfer);
+}
+
+/** Takes a session exported earlier from the transfer window; the next TLS mh_open offers it. */
+export function mh_session_import(len: u32): u32 {
+  if (!limitsFrozen() || len > XFER_BYTES) return ERR_STATE;
+  return session_import(xfer, len);
+}
 
 export function mh_mem(kind: u32): u32 {
   if (kind == MEM_STACK_SIZE) return STACK_BYTES;

@@ -6,6 +6,7 @@
 #include "transport.h"
 #include "trust_store.h"
 #include "memory.h"
+#include "tls_session.h"
 #include "generated/spec.h"
 
 #define CORE_EXPORT(name) __attribute__((export_name(#name))) 
@@ -59,6 +60,17 @@ unsigned tx_version(void) { return tx == &tls_transport ? tls_transport_version(
 
 CORE_EXPORT(tx_suite)
 unsigned tx_suite(void) { return tx == &tls_transport ? tls_transport_suite() : 0; }
+
+CORE_EXPORT(session_export)
+size_t session_export(unsigned char *out) {
+	return tx == &tls_transport ? tls_session_export(tls_transport_engine(), out) : 0;
+}
+
+CORE_EXPORT(session_import)
+int session_import(const unsigned char *in, size_t len) { return tls_session_import(in, len); }
+
+CORE_EXPORT(session_resumed)
+int session_resumed(void) { return tx == &tls_transport && tls_session_resumed(tls_transport_engine()); }
 
 CORE_EXPORT(store_init)
 void store_init(unsigned char *region, size_t size) { trust_store_init(region, size); }

@@ -7,6 +7,7 @@
 #include "wasi.h"
 #include "generated/spec.h"
 #include "crypto/fast_crypto.h"
+#include "tls_session.h"
 
 static br_ssl_client_context client;
 static br_x509_minimal_context x509;
@@ -105,7 +106,8 @@ int tls_transport_open(unsigned char *buf, size_t len,
 	memset(seed, 0, sizeof seed);
 
 	x509_failed_open = 0;
-	if (!br_ssl_client_reset(&client, server_name, 0)) {
+	/* issue 6: offer an imported session (resume = 1) when there is one */
+	if (!br_ssl_client_reset(&client, server_name, tls_session_offer(&client.eng))) {
 		x509_failed_open = 1;
 		return MH_ERR_CONFIG;
 	}
@@ -201,6 +203,11 @@ static int tls_detail(void) {
 
 unsigned tls_transport_version(void) {
 	return br_ssl_engine_get_version(&client.eng);
+}
+
+/* issue 6: the engine, for session export and the resumed flag */
+const br_ssl_engine_context *tls_transport_engine(void) {
+	return &client.eng;
 }
 
 unsigned tls_transport_suite(void) {

@@ -28,6 +28,10 @@ export interface RequestOptions {
   /** TLS Maximum Fragment Length (RFC 6066) to offer: 512, 1024, 2048 or 4096. Shrinks the
    * record buffer to that plus 325 bytes; a server that ignores it gets full-size records. */
   maxFragment?: 512 | 1024 | 2048 | 4096;
+  /** A TLS session exported earlier (`response.tls.session`) to offer; default: the last one for this origin. */
+  session?: Uint8Array;
+  /** Keep sessions per origin (host, port, server name) and offer them on the next connection (default true). */
+  sessionCache?: boolean;
   /** Wall clock for certificate dates (ms since 1970); undefined means "unknown". */
   clock?: WallClock;
 }
@@ -78,6 +82,8 @@ export async function request(url: string | URL, options: RequestOptions = {}): 
     timeout: timeouts(options.timeout),
     limits: options.limits,
     maxFragment: options.maxFragment,
+    session: options.session,
+    sessionCache: options.sessionCache,
     clock: options.clock,
     lookup: options.lookup,
   });

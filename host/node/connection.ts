@@ -9,6 +9,8 @@ import { coreError, hostError, MicroHttpsError } from './errors.js';
 import { SocketPump } from './socketPump.js';
 import { trustAnchors, type CaInput } from './trust.js';
 import { Headers } from './headers.js';
+import type { TlsInfo } from './response.js';
+import { originKey, cachedSession, rememberSession, forgetSession } from './sessions.js';
 
 export type LimitName = (typeof limitSpecs)[number]['name'];
 export type Limits = Partial<Record<string, number>>;
@@ -33,6 +35,10 @@ export interface ConnectionOptions {
   limits?: Limits;
   /** TLS Maximum Fragment Length to negotiate (RFC 6066): 512, 1024, 2048 or 4096. */
   maxFragment?: number;
+  /** An exported TLS session to offer (default: the one kept for this origin). */
+  session?: Uint8Array;
+  /** Keep and offer sessions per origin (default true). */
+  sessionCache?: boolean;
   clock?: WallClock;
   lookup?: LookupFunction;
 }
@@ -65,6 +71,8 @@ export class Connection {
   readonly options: ConnectionOptions;
   readonly #pump: SocketPump;
   #closed = false;
+  /** The TLS session after the handshake, as exported by the core. */
+  #session: Uint8Array | undefined;
 
   private constructor(core: Core, pump: SocketPump, options: ConnectionOptions) {
     this.core = core;
@@ -91,17 +99,31 @@ export class Connection {
     const address = await withDeadline(resolve(options), deadline, 'dns');
     const socket = await withDeadline(tcpConnect(address, options.port), deadline, 'connect');
     const conn = new Connection(core, new SocketPump(socket), options);
+    const origin = originKey(options.host, options.port, options.servername ?? options.host, options.ca);
+    const offered = options.tls ? options.session ?? (options.sessionCache === false ? undefined : cachedSession(origin)) : undefined;
     try {
+      if (offered) offerSession(core, offered);
       const name = encoder.encode(options.servername ?? options.host);
       const flags = options.tls ? OpenFlag.TLS : 0;
       const code = core.x.mh_open(flags, core.putXfer(name));
       if (code !== 0) throw coreError(code, core.x.mh_error_detail(), 'opening the connection');
       await conn.next('tls', deadline - Date.now());
+      if (options.tls) conn.#keepSession(origin);
       return conn;
     } catch (err) {
+      // a session that did not lead to a connection is not offered again
+      if (offered && options.session === undefined) forgetSession(origin);
       conn.destroy();
       throw err;
     }
+  }
+
+  #keepSession(origin: string): void {
+    const x = this.core.x;
+    const len = x.mh_session_export();
+    if (len === 0) return;
+    this.#session = Uint8Array.from(this.core.view(x.mh_xfer_ptr(), len));
+    if (this.options.sessionCache !== false) rememberSession(origin, this.#session);
   }
 
   /** Runs the core until it has an HTTP-level event; throws its error. */
@@ -202,12 +224,14 @@ export class Connection {
     return this.core.x.mh_keep_alive() === 1 && this.#pump.usable && !this.#closed;
   }
 
-  get tlsInfo(): { version: string; cipher: string; maxFragment?: number } | undefined {
+  get tlsInfo(): TlsInfo | undefined {
     if (!this.options.tls) return undefined;
     const x = this.core.x;
     const suite = x.mh_tls_suite();
     return {
       version: TLS_VERSIONS[x.mh_tls_version()] ?? `0x${x.mh_tls_version().toString(16)}`, cipher: SUITES[suite] ?? `0x${suite.toString(16)}`,
+      resumed: x.mh_tls_resumed() === 1,
+      session: this.#session,
       // offered and, when the server ignored it, dropped by open()
       ...(this.options.maxFragment === undefined ? {} : { maxFragment: this.options.maxFragment }),
     };
@@ -237,6 +261,13 @@ export class Connection {
     this.#closed = true;
     this.#pump.destroy();
   }
+}
+
+/** Gives the core an exported session to offer at mh_open. */
+function offerSession(core: Core, session: Uint8Array): void {
+  if (session.length > core.x.mh_xfer_cap()) throw hostError('CONFIG', 'session: not a session exported by microhttps (too long)');
+  const code = core.x.mh_session_import(core.putXfer(session));
+  if (code !== 0) throw coreError(code, 0, `session: not a session exported by this version of microhttps (${session.length} bytes)`);
 }
 
 /** The handshake failed on a record larger than the buffer sized for maxFragment. */

@@ -6,3 +6,4 @@ export { Headers } from './headers.js';
 export { MicroHttpsError, type ErrorCodeName } from './errors.js';
 export { Connection, type ConnectionOptions, type Timeouts, type Limits } from './connection.js';
 export { ErrorCodes, limitSpecs } from './generated/spec.js';
+export { clearSessions } from './sessions.js';

@@ -10,6 +10,12 @@ export interface TlsInfo {
   cipher: string;
   /** true when certificate validation was skipped on request (never by default). */
   insecure?: boolean;
+  /** The handshake resumed an earlier session (no certificate exchange). */
+  resumed: boolean;
+  /** This connection's session, to offer later (`session` option); holds the master secret. */
+  session?: Uint8Array;
+  /** The Maximum Fragment Length offered (absent when none, or dropped because the server ignored it). */
+  maxFragment?: number;
 }
 
 /** Called once the body is consumed (or abandoned): the connection can be reused or must be closed. */
