@@ -228,13 +228,15 @@ export class Connection {
     if (!this.options.tls) return undefined;
     const x = this.core.x;
     const suite = x.mh_tls_suite();
-    return {
+    const info: TlsInfo = {
       version: TLS_VERSIONS[x.mh_tls_version()] ?? `0x${x.mh_tls_version().toString(16)}`, cipher: SUITES[suite] ?? `0x${suite.toString(16)}`,
       resumed: x.mh_tls_resumed() === 1,
-      session: this.#session,
       // offered and, when the server ignored it, dropped by open()
       ...(this.options.maxFragment === undefined ? {} : { maxFragment: this.options.maxFragment }),
     };
+    // not enumerable: the master secret must not end up in logs of res.tls
+    Object.defineProperty(info, 'session', { value: this.#session, enumerable: false });
+    return info;
   }
 
   /** Orderly close: TLS close_notify (best effort), then the socket. */

@@ -11,7 +11,7 @@ EXPORT(ht_scratch)
 unsigned char *ht_scratch(void) { return scratch; }
 
 EXPORT(ht_has_simd)
-int ht_has_simd(void) { return chacha20_simd_get() != 0; }
+int ht_has_simd(void) { return chacha20_simd_get() != 0 && poly1305_simd_get() != 0; }
 
 /* ChaCha20 over data in place; returns the next block counter. */
 EXPORT(ht_chacha20)
@@ -22,12 +22,14 @@ uint32_t ht_chacha20(unsigned key, unsigned iv, uint32_t counter, unsigned data,
 }
 
 /* ChaCha20-Poly1305 AEAD in place, 16-byte tag written at tag: the
- * combination the engine runs (our ChaCha20, BearSSL's Poly1305). */
+ * combination fast_crypto_install gives the engine. */
 EXPORT(ht_chapol)
 void ht_chapol(unsigned key, unsigned iv, unsigned data, unsigned len,
 	unsigned aad, unsigned aad_len, unsigned tag, int encrypt)
 {
 	br_chacha20_run run = chacha20_simd_get();
+	br_poly1305_run poly = poly1305_simd_get();
 	if (!run) run = &br_chacha20_ct_run;
-	br_poly1305_ctmul_run(scratch + key, scratch + iv, scratch + data, len, scratch + aad, aad_len, scratch + tag, run, encrypt);
+	if (!poly) poly = &br_poly1305_ctmul_run;
+	poly(scratch + key, scratch + iv, scratch + data, len, scratch + aad, aad_len, scratch + tag, run, encrypt);
 }

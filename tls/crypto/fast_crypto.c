@@ -6,12 +6,13 @@
 
 void fast_crypto_install(br_ssl_engine_context *eng) {
 	br_chacha20_run chacha = chacha20_simd_get();
+	br_poly1305_run poly = poly1305_simd_get();
 	br_ssl_engine_set_chapol(eng, &br_sslrec_in_chapol_vtable, &br_sslrec_out_chapol_vtable);
 	br_ssl_engine_set_chacha20(eng, chacha ? chacha : &br_chacha20_ct_run);
-	/* Poly1305 stays BearSSL's br_poly1305_ctmul_run (26-bit limbs, 64-bit
-	 * products, no 128-bit multiply needed): a two-lane SIMD version was
-	 * slower in V8, which emulates i64x2.mul (docs/tls-performance.md). */
-	br_ssl_engine_set_poly1305(eng, &br_poly1305_ctmul_run);
+	/* The portable Poly1305 is BearSSL's br_poly1305_ctmul_run: 26-bit
+	 * limbs with 64-bit products, which wasm32 has natively (BearSSL's
+	 * default would pick it too, as it has no 128-bit multiply here). */
+	br_ssl_engine_set_poly1305(eng, poly ? poly : &br_poly1305_ctmul_run);
 
 	br_ssl_engine_set_gcm(eng, &br_sslrec_in_gcm_vtable, &br_sslrec_out_gcm_vtable);
 	/* BearSSL picks its 64-bit AES and GHASH only when `unsigned long` is
