@@ -4,7 +4,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { get, MicroHttpsError } from '../dist/index.js';
-import { Session } from '../dist/generated/spec.js';
+import { Session, ErrorCodes } from '../dist/generated/spec.js';
 import { startHttpsServer } from './helpers/servers.mjs';
 import { loopback, localPki, rejection } from './helpers/core-client.mjs';
 
@@ -114,4 +114,16 @@ test('bytes that are not an exported session are refused with CONFIG', async () 
   } finally {
     await s.close();
   }
+});
+
+test('ABI: no session before a handshake or over plain HTTP; import needs mh_init', async () => {
+  const { Core } = await import('../dist/core.js');
+  const fresh = new Core();
+  assert.equal(fresh.x.mh_session_export(), 0);
+  assert.equal(fresh.x.mh_session_import(Session.BYTES), ErrorCodes.STATE, 'refused before mh_init');
+  assert.equal(fresh.x.mh_init(), 0);
+  assert.equal(fresh.x.mh_session_export(), 0, 'nothing to export before a connection');
+  assert.equal(fresh.x.mh_tls_resumed(), 0);
+  assert.equal(fresh.x.mh_open(0, fresh.putXfer(new TextEncoder().encode('localhost'))), 0);
+  assert.equal(fresh.x.mh_session_export(), 0, 'plain HTTP has no session');
 });
