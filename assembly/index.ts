@@ -15,7 +15,7 @@ import { limit, setLimit, resetLimits, freezeLimits, limitsFrozen } from "./core
 import { carve, arenaUsed } from "./core/arena";
 import {
   tx_open, tx_ack, tx_close, tx_version, tx_suite, store_init, store_add, store_used, store_count, store_detail,
-  mem_stack_paint, mem_stack_peak, mem_tls_state, session_export, session_import, session_resumed,
+  mem_stack_paint, mem_stack_peak, mem_tls_state, session_export, session_import, session_resumed, tls_max_fragment,
 } from "./core/tls";
 import {
   step, sendPtr, sendLen, recvPtr, recvCap, connectionReset, beginRequest, abandonRequest, finishRequestHead,
@@ -176,6 +176,7 @@ export function mh_call_detail(): u32 { return callDetail; }
 export function mh_tls_version(): u32 { return tx_version(); }
 export function mh_tls_suite(): u32 { return tx_suite(); }
 export function mh_tls_resumed(): u32 { return session_resumed(); }
+export function mh_tls_max_fragment(): u32 { return tls_max_fragment(); }
 
 // ---- sessions ----------------------------------------------------------
 

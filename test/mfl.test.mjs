@@ -34,15 +34,19 @@ after(async () => {
   pki.cleanup();
 });
 
-/** A TCP relay that records the length of each TLS record the server sends. */
+/** A TCP relay that records the length of each TLS record the server sends,
+ * and the first bytes the server sends on each connection. */
 async function startRecordRelay(port) {
   const records = [];
+  const firstBytes = [];
   const sockets = new Set();
   const relayServer = net.createServer((client) => {
     const upstream = net.connect(port, '127.0.0.1');
     for (const s of [client, upstream]) { sockets.add(s); s.on('error', () => {}); s.on('close', () => sockets.delete(s)); }
     let pending = Buffer.alloc(0);
+    const first = firstBytes.push(Buffer.alloc(0)) - 1;
     upstream.on('data', (chunk) => {
+      if (firstBytes[first].length < 512) firstBytes[first] = Buffer.concat([firstBytes[first], chunk]);
       pending = Buffer.concat([pending, chunk]);
       while (pending.length >= 5 && pending.length >= 5 + pending.readUInt16BE(3)) {
         records.push(pending.readUInt16BE(3));
@@ -58,12 +62,24 @@ async function startRecordRelay(port) {
   return {
     port: relayServer.address().port,
     records,
+    firstBytes,
     close() {
       for (const s of sockets) s.destroy();
       return new Promise((r) => relayServer.close(r));
     },
   };
 }
+
+/** Extension numbers in a server's first record, a ServerHello (RFC 5246 7.4.1.3). */
+function serverHelloExtensions(bytes) {
+  let p = 5 + 4 + 2 + 32;            // record header, handshake header, version, random
+  p += 1 + bytes[p] + 2 + 1;         // session id, cipher suite, compression
+  const end = p + 2 + bytes.readUInt16BE(p);
+  const types = [];
+  for (p += 2; p + 4 <= end; p += 4 + bytes.readUInt16BE(p + 2)) types.push(bytes.readUInt16BE(p));
+  return types;
+}
+const MAX_FRAGMENT_LENGTH = 1; // RFC 6066 extension number
 
 const opts = (extra) => ({ ca: pki.root.certPem, lookup: loopback, ...extra });
 const sha256 = (b) => createHash('sha256').update(b).digest('hex');
@@ -74,6 +90,7 @@ for (const maxFragment of [512, 1024, 2048, 4096]) {
     const res = await get(`https://localhost:${relay.port}/`, opts({ maxFragment }));
     assert.equal(sha256(await res.bytes()), sha256(BODY));
     assert.equal(res.tls.maxFragment, maxFragment);
+    assert.ok(serverHelloExtensions(relay.firstBytes.at(-1)).includes(MAX_FRAGMENT_LENGTH), 'the server accepted MFL');
     assert.equal(res.memory.IO_BUFFER, maxFragment + TLS_RECORD_OVERHEAD);
     assert.ok(relay.records.length > BODY.length / maxFragment, 'the body came in small records');
     assert.ok(Math.max(...relay.records) <= maxFragment + AEAD_EXPANSION, `largest record ${Math.max(...relay.records)}`);
@@ -103,5 +120,38 @@ test('a maxFragment outside RFC 6066 lengths is a CONFIG error', async () => {
     const err = await rejection(() => get(`https://localhost:${server.port}/`, opts({ maxFragment })));
     assert.ok(err instanceof MicroHttpsError);
     assert.equal(err.code, 'CONFIG', `maxFragment ${maxFragment}`);
+  }
+});
+
+
+test('a server that does not accept MFL: detected in its hello, connected again with full-size records before sending', async () => {
+  // OpenSSL resumes a session made without MFL and then leaves the
+  // extension out of its hello even when the client offers it: a real
+  // server ignoring MFL (the relay shows its hello).
+  const store = new Map();
+  const s = await startHttpsServer({
+    key: leaf.keyPem, cert: leaf.chainPem, tlsOptions: { maxVersion: 'TLSv1.2' },
+    handler(req, res) {
+      res.setHeader('connection', 'close');
+      res.end(BODY);
+    },
+  });
+  s.server.on('newSession', (id, data, done) => { store.set(id.toString('hex'), data); done(); });
+  s.server.on('resumeSession', (id, done) => done(null, store.get(id.toString('hex')) ?? null));
+  const sRelay = await startRecordRelay(s.port);
+  try {
+    const url = `https://localhost:${sRelay.port}/`;
+    await (await get(url, opts())).bytes();
+    assert.equal(s.connections, 1);
+    const res = await get(url, opts({ maxFragment: 1024 }));
+    assert.equal(sha256(await res.bytes()), sha256(BODY));
+    assert.equal(s.connections, 3, 'the MFL connection was closed after its handshake and made again');
+    assert.equal(serverHelloExtensions(sRelay.firstBytes[1]).includes(MAX_FRAGMENT_LENGTH), false, 'the server did not accept MFL');
+    assert.equal(res.tls.resumed, true);
+    assert.equal(res.tls.maxFragment, undefined, 'no MFL in force');
+    assert.equal(res.memory.IO_BUFFER, 16709, 'full-size record buffer');
+  } finally {
+    await sRelay.close();
+    await s.close();
   }
 });

@@ -7,6 +7,11 @@
 #include "trust_store.h"
 #include "memory.h"
 #include "tls_session.h"
+#include "server_hello.h"
+
+/* RFC 6066 extension number; BearSSL offers it when the buffer is small */
+#define EXT_MAX_FRAGMENT_LENGTH 1
+#define LOG_FULL_RECORD 14
 #include "generated/spec.h"
 
 #define CORE_EXPORT(name) __attribute__((export_name(#name))) 
@@ -71,6 +76,17 @@ int session_import(const unsigned char *in, size_t len) { return tls_session_imp
 
 CORE_EXPORT(session_resumed)
 int session_resumed(void) { return tx == &tls_transport && tls_session_resumed(tls_transport_engine()); }
+
+/* The fragment length both sides agreed on: offered by BearSSL (record
+ * buffer below a full record) and echoed in the ServerHello; else 0. */
+CORE_EXPORT(tls_max_fragment)
+unsigned tls_max_fragment(void) {
+	if (tx != &tls_transport) {
+		return 0;
+	}
+	unsigned log = tls_transport_engine()->log_max_frag_len;
+	return log < LOG_FULL_RECORD && server_hello_has_extension(EXT_MAX_FRAGMENT_LENGTH) ? 1u << log : 0;
+}
 
 CORE_EXPORT(store_init)
 void store_init(unsigned char *region, size_t size) { trust_store_init(region, size); }

@@ -8,6 +8,7 @@
 #include "generated/spec.h"
 #include "crypto/fast_crypto.h"
 #include "tls_session.h"
+#include "server_hello.h"
 
 static br_ssl_client_context client;
 static br_x509_minimal_context x509;
@@ -105,6 +106,7 @@ int tls_transport_open(unsigned char *buf, size_t len,
 	br_ssl_engine_inject_entropy(&client.eng, seed, sizeof seed);
 	memset(seed, 0, sizeof seed);
 
+	server_hello_reset();   /* issue 6 */
 	x509_failed_open = 0;
 	/* issue 6: offer an imported session (resume = 1) when there is one */
 	if (!br_ssl_client_reset(&client, server_name, tls_session_offer(&client.eng))) {
@@ -135,7 +137,16 @@ static void tls_ack(unsigned which, size_t len) {
 	br_ssl_engine_context *eng = &client.eng;
 	switch (which) {
 	case MH_TX_SENDREC: br_ssl_engine_sendrec_ack(eng, len); break;
-	case MH_TX_RECVREC: br_ssl_engine_recvrec_ack(eng, len); break;
+	case MH_TX_RECVREC: {
+		/* issue 6: the ServerHello tells whether MFL was accepted */
+		size_t cap;
+		const unsigned char *received = br_ssl_engine_recvrec_buf(eng, &cap);
+		if (received) {
+			server_hello_feed(received, len < cap ? len : cap);
+		}
+		br_ssl_engine_recvrec_ack(eng, len);
+		break;
+	}
 	case MH_TX_SENDAPP: br_ssl_engine_sendapp_ack(eng, len); break;
 	case MH_TX_RECVAPP: br_ssl_engine_recvapp_ack(eng, len); break;
 	}

@@ -82,15 +82,13 @@ export class Connection {
 
   /** Resolves, connects and (for TLS) completes the handshake with full validation. */
   static async open(options: ConnectionOptions): Promise<Connection> {
-    try {
-      return await Connection.#openOnce(options);
-    } catch (err) {
-      if (!serverIgnoredMaxFragment(err, options)) throw err;
-      // The server ignored the max_fragment_length extension and sent a
-      // record larger than the small buffer during the handshake. Nothing
-      // was sent yet, so a new connection with full-size records is safe.
-      return Connection.#openOnce({ ...options, maxFragment: undefined });
-    }
+    const conn = await Connection.#openOnce(options);
+    if (!options.tls || options.maxFragment === undefined || conn.core.x.mh_tls_max_fragment() !== 0) return conn;
+    // The server did not accept max_fragment_length: it may send records
+    // larger than the small buffer. Nothing was sent yet, so a new
+    // connection with full-size records is safe.
+    await conn.close();
+    return Connection.#openOnce({ ...options, maxFragment: undefined });
   }
 
   static async #openOnce(options: ConnectionOptions): Promise<Connection> {
@@ -231,8 +229,7 @@ export class Connection {
     const info: TlsInfo = {
       version: TLS_VERSIONS[x.mh_tls_version()] ?? `0x${x.mh_tls_version().toString(16)}`, cipher: SUITES[suite] ?? `0x${suite.toString(16)}`,
       resumed: x.mh_tls_resumed() === 1,
-      // offered and, when the server ignored it, dropped by open()
-      ...(this.options.maxFragment === undefined ? {} : { maxFragment: this.options.maxFragment }),
+      ...(x.mh_tls_max_fragment() ? { maxFragment: x.mh_tls_max_fragment() } : {}),
     };
     // not enumerable: the master secret must not end up in logs of res.tls
     Object.defineProperty(info, 'session', { value: this.#session, enumerable: false });
@@ -270,12 +267,6 @@ function offerSession(core: Core, session: Uint8Array): void {
   if (session.length > core.x.mh_xfer_cap()) throw hostError('CONFIG', 'session: not a session exported by microhttps (too long)');
   const code = core.x.mh_session_import(core.putXfer(session));
   if (code !== 0) throw coreError(code, 0, `session: not a session exported by this version of microhttps (${session.length} bytes)`);
-}
-
-/** The handshake failed on a record larger than the buffer sized for maxFragment. */
-function serverIgnoredMaxFragment(err: unknown, options: ConnectionOptions): boolean {
-  return options.tls && options.maxFragment !== undefined && err instanceof MicroHttpsError
-    && err.code === 'TLS_PROTOCOL' && err.detailName === 'BR_ERR_TOO_LARGE';
 }
 
 function setUpCore(options: ConnectionOptions): Core {

@@ -14,7 +14,7 @@ export interface TlsInfo {
   resumed: boolean;
   /** This connection's session, to offer later (`session` option); holds the master secret. */
   session?: Uint8Array;
-  /** The Maximum Fragment Length offered (absent when none, or dropped because the server ignored it). */
+  /** The Maximum Fragment Length in force: offered and accepted by the server (absent otherwise). */
   maxFragment?: number;
 }
 
