@@ -73,6 +73,8 @@ export class Connection {
   #closed = false;
   /** The TLS session after the handshake, as exported by the core. */
   #session: Uint8Array | undefined;
+  /** Where sessions of this connection are kept (host, port, server name, trust). */
+  #origin = '';
 
   private constructor(core: Core, pump: SocketPump, options: ConnectionOptions) {
     this.core = core;
@@ -83,11 +85,20 @@ export class Connection {
   /** Resolves, connects and (for TLS) completes the handshake with full validation. */
   static async open(options: ConnectionOptions): Promise<Connection> {
     const conn = await Connection.#openOnce(options);
-    if (!options.tls || options.maxFragment === undefined || conn.core.x.mh_tls_max_fragment() !== 0) return conn;
-    // The server did not accept max_fragment_length: it may send records
-    // larger than the small buffer. Nothing was sent yet, so a new
-    // connection with full-size records is safe.
+    if (!maxFragmentRefused(conn)) return conn;
+    // The server did not accept max_fragment_length, so it may send records
+    // larger than the small buffer. Nothing was sent yet: connecting again
+    // is safe for every request.
+    const resumed = conn.core.x.mh_tls_resumed() === 1;   // read before close ends the session
     await conn.close();
+    if (resumed) {
+      // OpenSSL leaves MFL out when it resumes a session made without it:
+      // a full handshake can still negotiate it.
+      forgetSession(conn.#origin);
+      const fresh = await Connection.#openOnce({ ...options, session: undefined });
+      if (!maxFragmentRefused(fresh)) return fresh;
+      await fresh.close();
+    }
     return Connection.#openOnce({ ...options, maxFragment: undefined });
   }
 
@@ -98,6 +109,7 @@ export class Connection {
     const socket = await withDeadline(tcpConnect(address, options.port), deadline, 'connect');
     const conn = new Connection(core, new SocketPump(socket), options);
     const origin = originKey(options.host, options.port, options.servername ?? options.host, options.ca);
+    conn.#origin = origin;
     const offered = options.tls ? options.session ?? (options.sessionCache === false ? undefined : cachedSession(origin)) : undefined;
     try {
       if (offered) offerSession(core, offered);
@@ -260,6 +272,11 @@ export class Connection {
     this.#closed = true;
     this.#pump.destroy();
   }
+}
+
+/** MFL was offered and the server's hello did not accept it. */
+function maxFragmentRefused(conn: Connection): boolean {
+  return conn.options.tls && conn.options.maxFragment !== undefined && conn.core.x.mh_tls_max_fragment() === 0;
 }
 
 /** Gives the core an exported session to offer at mh_open. */
