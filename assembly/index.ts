@@ -3,6 +3,7 @@
 import {
   ABI_VERSION, XFER_BYTES, STACK_BYTES, ARENA_BYTES, ERR_CONFIG, ERR_STATE,
   LIMIT_HEADER_BYTES, LIMIT_HEADER_COUNT, LIMIT_REQUEST_HEAD_BYTES, LIMIT_IO_BUFFER_BYTES, LIMIT_TRUST_STORE_BYTES, LIMIT_CLIENT_CERT_BYTES,
+  LIMIT_MAX_FRAGMENT_BYTES, TLS_RECORD_OVERHEAD,
   MEM_STACK_SIZE, MEM_STACK_PEAK, MEM_STATIC_DATA, MEM_ARENA_SIZE, MEM_ARENA_USED, MEM_IO_BUFFER,
   MEM_HEAD_BUFFER, MEM_REQUEST_HEAD, MEM_TRUST_STORE, MEM_TLS_STATE, MEM_XFER_WINDOW, MEM_HEAP_BASE,
   OPEN_TLS, OPEN_ANCHORS_ON_DEMAND, TX_SENDREC, TX_RECVREC,
@@ -17,6 +18,7 @@ import {
   tx_anchor_pending, tx_anchor_query, tx_anchor_resume,
   mem_stack_paint, mem_stack_peak, mem_tls_state, tx_reason, tx_offender_ptr, tx_offender_len, pin_add,
   peer_count, peer_field_ptr, peer_field_len, client_init, client_cert_add, client_key_set, client_detail,
+  session_export, session_import, session_resumed, tls_max_fragment,
 } from "./core/tls";
 import {
   step, sendPtr, sendLen, recvPtr, recvCap, connectionReset, beginRequest, abandonRequest, finishRequestHead,
@@ -48,16 +50,30 @@ export function mh_abi_version(): u32 { return ABI_VERSION; }
 export function mh_limit_set(id: u32, value: u32): u32 { return setLimit(id, value); }
 export function mh_limit_get(id: u32): u32 { return limit(id); }
 
+/** The record buffer: sized for a negotiated maximum fragment length when
+ * one is asked for (BearSSL's client then offers it: RFC 6066), else
+ * ioBufferBytes. */
+function ioBufferBytes(): u32 {
+  const fragment = limit(LIMIT_MAX_FRAGMENT_BYTES);
+  return fragment ? fragment + TLS_RECORD_OVERHEAD : limit(LIMIT_IO_BUFFER_BYTES);
+}
+
+/** RFC 6066 lengths are 2^9..2^12 only. */
+function validMaxFragment(n: u32): bool {
+  return n == 0 || n == 512 || n == 1024 || n == 2048 || n == 4096;
+}
+
 /** Carves every buffer from the arena for the configured limits. Once. */
 export function mh_init(): u32 {
   if (limitsFrozen()) return ERR_STATE;
+  if (!validMaxFragment(limit(LIMIT_MAX_FRAGMENT_BYTES))) return ERR_CONFIG;
   mem_stack_paint();
   initChars();
   xfer = carve(XFER_BYTES);
   const head = carve(limit(LIMIT_HEADER_BYTES));
   const index = carve(limit(LIMIT_HEADER_COUNT) * FIELD_ENTRY_BYTES);
   const request = carve(limit(LIMIT_REQUEST_HEAD_BYTES));
-  ioBuffer = carve(limit(LIMIT_IO_BUFFER_BYTES));
+  ioBuffer = carve(ioBufferBytes());
   trustStore = carve(limit(LIMIT_TRUST_STORE_BYTES));
   const clientCerts = carve(limit(LIMIT_CLIENT_CERT_BYTES));
   if (!xfer || !head || !index || !request || !ioBuffer || (!trustStore && limit(LIMIT_TRUST_STORE_BYTES) != 0)) return ERR_CONFIG;
@@ -123,7 +139,7 @@ export function mh_open(flags: u32, nameLen: u32): u32 {
   opened = true;
   // On demand, each connection starts with an empty store and gets only what it asks for.
   if (flags & OPEN_ANCHORS_ON_DEMAND) store_init(trustStore, limit(LIMIT_TRUST_STORE_BYTES));
-  const code = tx_open(flags, ioBuffer, limit(LIMIT_IO_BUFFER_BYTES), xfer, nameLen);
+  const code = tx_open(flags, ioBuffer, ioBufferBytes(), xfer, nameLen);
   if (code != 0 && (flags & OPEN_TLS)) fail(code, 0);
   return code;
 }
@@ -209,13 +225,30 @@ export function mh_peer_count(): u32 { return peer_count(); }
 export function mh_peer_field_ptr(i: u32, field: u32): usize { return peer_field_ptr(i, field); }
 export function mh_peer_field_len(i: u32, field: u32): u32 { return peer_field_len(i, field); }
 
+export function mh_tls_resumed(): u32 { return session_resumed(); }
+export function mh_tls_max_fragment(): u32 { return tls_max_fragment(); }
+
+// ---- sessions ----------------------------------------------------------
+
+/** Writes the established TLS session to the transfer window; returns its length (0: none). */
+export function mh_session_export(): u32 {
+  if (!limitsFrozen()) return 0;
+  return session_export(xfer);
+}
+
+/** Takes a session exported earlier from the transfer window; the next TLS mh_open offers it. */
+export function mh_session_import(len: u32): u32 {
+  if (!limitsFrozen() || len > XFER_BYTES) return ERR_STATE;
+  return session_import(xfer, len);
+}
+
 export function mh_mem(kind: u32): u32 {
   if (kind == MEM_STACK_SIZE) return STACK_BYTES;
   if (kind == MEM_STACK_PEAK) return mem_stack_peak();
   if (kind == MEM_STATIC_DATA) return ((<u32>__heap_base + 15) & ~15) - STACK_BYTES - ARENA_BYTES;
   if (kind == MEM_ARENA_SIZE) return ARENA_BYTES;
   if (kind == MEM_ARENA_USED) return arenaUsed();
-  if (kind == MEM_IO_BUFFER) return limit(LIMIT_IO_BUFFER_BYTES);
+  if (kind == MEM_IO_BUFFER) return ioBufferBytes();
   if (kind == MEM_HEAD_BUFFER) return limit(LIMIT_HEADER_BYTES) + limit(LIMIT_HEADER_COUNT) * FIELD_ENTRY_BYTES;
   if (kind == MEM_REQUEST_HEAD) return limit(LIMIT_REQUEST_HEAD_BYTES);
   if (kind == MEM_TRUST_STORE) return store_used();

@@ -24,9 +24,9 @@ export async function run() {
     return [`${p.name} (build/${p.output})`, p.features.join(', ') || 'MVP', fmt(bytes.length), fmt(gzipSync(bytes, { level: 9 }).length)];
   });
   return section('Code size', {
-    note: 'Every build profile of tools/profiles.mjs is listed. Parts are measured in the default profile\'s intermediate modules (build/default/tls.wasm from wasm-ld with its name section, ' +
-      'build/default/http.wasm from asc) before wasm-merge and binaryen -O3 join and shrink them, so they add up to more than the final module. ' +
-      'A C function is attributed to BearSSL or to tls/ by the object file (build/default/obj/*.o) whose wasm symbol table defines it; tools/size-map.mjs documents the method.',
+    note: 'Every build profile of tools/profiles.mjs is listed. Parts are measured in the full profile\'s intermediate modules (build/full/tls.wasm from wasm-ld with its name section, ' +
+      'build/full/http.wasm from asc) before wasm-merge and binaryen -O3 join and shrink them, so they add up to more than the final module. ' +
+      'A C function is attributed to BearSSL or to tls/ by the object file (build/full/obj/*.o) whose wasm symbol table defines it; tools/size-map.mjs documents the method.',
     figures: m,
     tables: [
       { title: 'Build profiles', head: ['profile', 'wasm features', 'bytes', 'gzip -9'], rows: profileRows },

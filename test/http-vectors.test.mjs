@@ -52,10 +52,10 @@ for (const v of requestVectors()) {
   });
 }
 
-// Limits that bound the parser's and writer's work (ioBufferBytes,
+// Limits that bound the parser's and writer's work (ioBufferBytes, maxFragmentBytes,
 // trustStoreBytes and clientCertBytes size buffers: they are not checked
 // against input).
-const BUFFER_LIMITS = new Set(['ioBufferBytes', 'trustStoreBytes', 'clientCertBytes']);
+const BUFFER_LIMITS = new Set(['ioBufferBytes', 'trustStoreBytes', 'clientCertBytes', 'maxFragmentBytes']);
 const INPUT_LIMITS = limitSpecs.map((l) => l.name).filter((n) => !BUFFER_LIMITS.has(n));
 
 test('every input limit has vectors that hit it, and hitting it leaves the core memory unchanged', () => {

@@ -28,7 +28,7 @@ test('the portable profile allows no SIMD and nothing else a WAMR interpreter la
   const portable = PROFILES.find((p) => p.name === 'portable');
   assert.equal(portable.output, 'microhttps-portable.wasm');
   assert.deepEqual([...portable.features].sort(), ['bulk-memory', 'mutable-globals', 'nontrapping-fptoint', 'sign-ext']);
-  assert.ok(PROFILES.some((p) => p.name === 'default' && p.output === 'microhttps.wasm'));
+  assert.ok(PROFILES.some((p) => p.name === 'full' && p.output === 'microhttps.wasm' && p.features.includes('simd128')));
 });
 
 for (const profile of PROFILES) {

@@ -8,6 +8,13 @@
 #include "memory.h"
 #include "x509_policy.h"
 #include "client_auth.h"
+
+#include "tls_session.h"
+#include "server_hello.h"
+
+/* RFC 6066 extension number; BearSSL offers it when the buffer is small */
+#define EXT_MAX_FRAGMENT_LENGTH 1
+#define LOG_FULL_RECORD 14
 #include "generated/spec.h"
 
 #define CORE_EXPORT(name) __attribute__((export_name(#name))) 
@@ -120,6 +127,28 @@ int client_key_set(const unsigned char *der, size_t len) { return client_auth_se
 
 CORE_EXPORT(client_detail)
 int client_detail(void) { return client_auth_detail(); }
+
+CORE_EXPORT(session_export)
+size_t session_export(unsigned char *out) {
+	return tx == &tls_transport ? tls_session_export(tls_transport_engine(), out) : 0;
+}
+
+CORE_EXPORT(session_import)
+int session_import(const unsigned char *in, size_t len) { return tls_session_import(in, len); }
+
+CORE_EXPORT(session_resumed)
+int session_resumed(void) { return tx == &tls_transport && tls_session_resumed(tls_transport_engine()); }
+
+/* The fragment length both sides agreed on: offered by BearSSL (record
+ * buffer below a full record) and echoed in the ServerHello; else 0. */
+CORE_EXPORT(tls_max_fragment)
+unsigned tls_max_fragment(void) {
+	if (tx != &tls_transport) {
+		return 0;
+	}
+	unsigned log = tls_transport_engine()->log_max_frag_len;
+	return log < LOG_FULL_RECORD && server_hello_has_extension(EXT_MAX_FRAGMENT_LENGTH) ? 1u << log : 0;
+}
 
 CORE_EXPORT(store_init)
 void store_init(unsigned char *region, size_t size) { trust_store_init(region, size); }

@@ -11,6 +11,8 @@
 #include "server_identity.h"
 #include "wasi.h"
 #include "generated/spec.h"
+#include "crypto/fast_crypto.h"
+#include "tls_session.h"
 
 static br_ssl_client_context client;
 static br_x509_minimal_context x509;
@@ -80,8 +82,8 @@ static void configure_engine(void) {
 	}
 	br_ssl_engine_set_prf_sha256(eng, &br_tls12_sha256_prf);
 	br_ssl_engine_set_prf_sha384(eng, &br_tls12_sha384_prf);
-	br_ssl_engine_set_default_aes_gcm(eng);
-	br_ssl_engine_set_default_chapol(eng);
+	/* AES-GCM and ChaCha20-Poly1305 with our faster primitives (scalar BearSSL without SIMD) */
+	fast_crypto_install(eng);
 }
 
 static void configure_x509(int insecure) {
@@ -139,7 +141,8 @@ int tls_transport_open(unsigned char *buf, size_t len,
 	}
 	server_hello_reset();
 	closed_on_client_cert = 0;
-	if (!br_ssl_client_reset(&client, sni_name, 0)) {
+	/* offer an imported session (resume = 1) when there is one */
+	if (!br_ssl_client_reset(&client, sni_name, tls_session_offer(&client.eng))) {
 		return MH_ERR_CONFIG;
 	}
 	open_failed = 0;
@@ -177,8 +180,13 @@ static void tls_ack(unsigned which, size_t len) {
 	br_ssl_engine_context *eng = &client.eng;
 	switch (which) {
 	case MH_TX_SENDREC: br_ssl_engine_sendrec_ack(eng, len); break;
-	case MH_TX_RECVREC:
-		server_hello_sniff(eng, len);
+	case MH_TX_RECVREC: {
+		/* the ServerHello tells what the server chose (version, suite, MFL) */
+		size_t cap;
+		const unsigned char *received = br_ssl_engine_recvrec_buf(eng, &cap);
+		if (received) {
+			server_hello_feed(received, len < cap ? len : cap);
+		}
 		if (on_demand.enabled) {
 			on_demand.held = len;
 			on_demand.given = 0;
@@ -187,6 +195,7 @@ static void tls_ack(unsigned which, size_t len) {
 			br_ssl_engine_recvrec_ack(eng, len);
 		}
 		break;
+	}
 	case MH_TX_SENDAPP: br_ssl_engine_sendapp_ack(eng, len); break;
 	case MH_TX_RECVAPP: br_ssl_engine_recvapp_ack(eng, len); break;
 	}
@@ -350,6 +359,11 @@ unsigned tls_transport_version(void) {
 	unsigned v = br_ssl_engine_get_version(&client.eng);
 	if (v == 0) v = server_hello_version();
 	return v != 0 ? v : server_hello_alert_version();
+}
+
+/* The engine, for session export and the resumed flag. */
+const br_ssl_engine_context *tls_transport_engine(void) {
+	return &client.eng;
 }
 
 unsigned tls_transport_suite(void) {

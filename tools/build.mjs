@@ -137,7 +137,7 @@ async function buildCore(clang, brRoot, features, dir) {
   const flags = toolFlags(features);
   step(`compiling C (${clang}) for features ${features.join(', ')}`);
   const cflags = [
-    '--target=wasm32', ...flags.clang, '-O2', '-ffreestanding', '-nostdlib',
+    '--target=wasm32', '-O2', ...flags.clang, '-ffreestanding', '-nostdlib',
     '-ffunction-sections', '-fdata-sections', '-fvisibility=hidden',
     '-isystem', join(root, 'tls', 'include'), '-I', join(brRoot, 'inc'), '-I', join(brRoot, 'src'), '-I', join(root, 'tls'),
     // BearSSL must never reach for OS time or randomness (hosts supply both),

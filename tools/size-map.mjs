@@ -4,11 +4,11 @@
 // The final module is merged and optimised by binaryen, which inlines across
 // parts and drops the name section, so parts are measured in the two
 // intermediate modules the build keeps:
-//   build/default/tls.wasm   (wasm-ld output: BearSSL + our C in tls/, with a name section)
-//   build/default/http.wasm  (asc output: the AssemblyScript HTTP layer and ABI)
+//   build/full/tls.wasm   (wasm-ld output: BearSSL + our C in tls/, with a name section)
+//   build/full/http.wasm  (asc output: the AssemblyScript HTTP layer and ABI)
 // A function of tls.wasm is attributed to BearSSL or to tls/ by the object
 // file that defines it: the symbol tables ("linking" sections) of the objects
-// in build/default/obj/ are read, and objects compiled from tls/*.c are named tls_*.o
+// in build/full/obj/ are read, and objects compiled from tls/*.c are named tls_*.o
 // by tools/build.mjs. Names defined by both sides (static functions can
 // collide) and functions the linker synthesises are reported separately.
 //
@@ -20,8 +20,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const build = join(root, 'build');
-// intermediates of the default profile (tools/profiles.mjs); the final module is build/microhttps.wasm
-const work = join(build, 'default');
+// intermediates of the full profile (tools/profiles.mjs); the final module is build/microhttps.wasm
+const work = join(build, 'full');
 
 /** Minimal section walker: { id, name, start, end } for every section. */
 function sections(bytes) {

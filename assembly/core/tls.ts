@@ -16,6 +16,10 @@
 @external("env", "tx_anchor_pending") export declare function tx_anchor_pending(): u32;
 @external("env", "tx_anchor_query") export declare function tx_anchor_query(): usize;
 @external("env", "tx_anchor_resume") export declare function tx_anchor_resume(): void;
+@external("env", "session_export") export declare function session_export(out: usize): u32;
+@external("env", "session_import") export declare function session_import(src: usize, len: u32): u32;
+@external("env", "session_resumed") export declare function session_resumed(): u32;
+@external("env", "tls_max_fragment") export declare function tls_max_fragment(): u32;
 @external("env", "store_init") export declare function store_init(region: usize, size: u32): void;
 @external("env", "store_add") export declare function store_add(der: usize, len: u32): u32;
 @external("env", "store_used") export declare function store_used(): u32;

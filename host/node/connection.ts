@@ -13,6 +13,7 @@ import {
 } from './trust.js';
 import { AnchorIndex } from './anchorIndex.js';
 import { Headers } from './headers.js';
+import { originKey, cachedSession, rememberSession, forgetSession } from './sessions.js';
 
 export type LimitName = (typeof limitSpecs)[number]['name'];
 export type Limits = Partial<Record<string, number>>;
@@ -36,6 +37,12 @@ export interface ConnectionOptions {
   ca?: CaInput;
   timeout: Timeouts;
   limits?: Limits;
+  /** TLS Maximum Fragment Length to negotiate (RFC 6066): 512, 1024, 2048 or 4096. */
+  maxFragment?: number;
+  /** An exported TLS session to offer (default: the one kept for this origin). */
+  session?: Uint8Array;
+  /** Keep and offer sessions per origin (default true). */
+  sessionCache?: boolean;
   clock?: WallClock;
   lookup?: LookupFunction;
   /** An already connected socket (e.g. a proxy tunnel): no DNS, no TCP connect. */
@@ -66,6 +73,12 @@ export interface TlsFacts {
   peerCertificates: PeerCertificate[];
   /** the leaf's SPKI sha256 as a ready-made pin: "sha256/<base64>" */
   leafSpkiSha256: string;
+  /** whether the handshake resumed a session (no certificates were sent then) */
+  resumed: boolean;
+  /** the negotiated Maximum Fragment Length, when one was */
+  maxFragment?: number;
+  /** the session, to offer again later (`session` option); not enumerable: it holds the master secret */
+  readonly session?: Uint8Array;
 }
 
 export interface ResponseHead {
@@ -97,6 +110,10 @@ export class Connection {
   requestCount = 0;
   /** Longest wait for the server once connected, in ms (per request). */
   readTimeout: number;
+  /** The TLS session after the handshake, as exported by the core. */
+  #session: Uint8Array | undefined;
+  /** Where sessions of this connection are kept (host, port, server name, trust). */
+  #origin = '';
 
   private constructor(core: Core, pump: SocketPump, options: ConnectionOptions, anchors: AnchorIndex | undefined) {
     this.core = core;
@@ -108,6 +125,28 @@ export class Connection {
 
   /** Resolves, connects and (for TLS) completes the handshake with full validation. */
   static async open(options: ConnectionOptions): Promise<Connection> {
+    const conn = await Connection.#openOnce(options);
+    if (!maxFragmentRefused(conn)) return conn;
+    // The server did not accept max_fragment_length, so it may send records
+    // larger than the small buffer. Nothing was sent yet: connecting again
+    // is safe for every request.
+    const resumed = conn.core.x.mh_tls_resumed() === 1;   // read before close ends the session
+    await conn.close();
+    if (options.socket) {
+      throw hostError('TLS_HANDSHAKE', 'the server did not accept maxFragment, and a proxy tunnel cannot be opened again here: retry without maxFragment');
+    }
+    if (resumed) {
+      // OpenSSL leaves MFL out when it resumes a session made without it:
+      // a full handshake can still negotiate it.
+      forgetSession(conn.#origin);
+      const fresh = await Connection.#openOnce({ ...options, session: undefined });
+      if (!maxFragmentRefused(fresh)) return fresh;
+      await fresh.close();
+    }
+    return Connection.#openOnce({ ...options, maxFragment: undefined });
+  }
+
+  static async #openOnce(options: ConnectionOptions): Promise<Connection> {
     const started = Date.now();
     const deadline = started + options.timeout.connect;
     // a trust store that cannot be loaded fails before any socket is opened
@@ -122,7 +161,11 @@ export class Connection {
     }
     const connected = Date.now();
     const conn = new Connection(core, new SocketPump(socket), options, anchors);
+    const origin = originKey(options.host, options.port, options.servername ?? options.host, options.ca);
+    conn.#origin = origin;
+    const offered = options.tls ? options.session ?? (options.sessionCache === false ? undefined : cachedSession(origin)) : undefined;
     try {
+      if (offered) offerSession(core, offered);
       const name = encoder.encode(options.servername ?? options.host);
       const flags = options.tls ? OpenFlag.TLS | OpenFlag.ANCHORS_ON_DEMAND | (options.insecure ? OpenFlag.INSECURE : 0) : 0;
       if (options.tls && options.insecure) warnInsecure(options.servername ?? options.host);
@@ -130,11 +173,22 @@ export class Connection {
       if (code !== 0) throw coreError(code, core.x.mh_error_detail(), `opening the connection to ${options.servername ?? options.host}`);
       await conn.next('tls', deadline - Date.now());
       conn.timings = { dns: resolved - started, connect: connected - resolved, tls: Date.now() - connected };
+      if (options.tls) conn.#keepSession(origin);
       return conn;
     } catch (err) {
+      // a session that did not lead to a connection is not offered again
+      if (offered && options.session === undefined) forgetSession(origin);
       conn.destroy();
       throw err;
     }
+  }
+
+  #keepSession(origin: string): void {
+    const x = this.core.x;
+    const len = x.mh_session_export();
+    if (len === 0) return;
+    this.#session = Uint8Array.from(this.core.view(x.mh_xfer_ptr(), len));
+    if (this.options.sessionCache !== false) rememberSession(origin, this.#session);
   }
 
   /** Runs the core until it has an HTTP-level event; throws its error. */
@@ -299,13 +353,18 @@ export class Connection {
     if (!this.options.tls) return undefined;
     const x = this.core.x;
     const chain = peerCertificates(x);
-    return {
+    const info: TlsFacts = {
       version: versionName(x.mh_tls_version()),
       cipher: suiteName(x.mh_tls_suite()),
       ...(this.options.insecure ? { insecure: true as const } : {}),
+      resumed: x.mh_tls_resumed() === 1,
+      ...(x.mh_tls_max_fragment() ? { maxFragment: x.mh_tls_max_fragment() } : {}),
       peerCertificates: chain,
       leafSpkiSha256: chain[0]?.spkiSha256 ?? '',
     };
+    // not enumerable: the master secret must not end up in logs of res.tls
+    Object.defineProperty(info, 'session', { value: this.#session, enumerable: false });
+    return info;
   }
 
   /** Orderly close: TLS close_notify (best effort), then the socket. */
@@ -349,10 +408,23 @@ export class Connection {
   }
 }
 
+/** MFL was offered and the server's hello did not accept it. */
+function maxFragmentRefused(conn: Connection): boolean {
+  return conn.options.tls && conn.options.maxFragment !== undefined && conn.core.x.mh_tls_max_fragment() === 0;
+}
+
+/** Gives the core an exported session to offer at mh_open. */
+function offerSession(core: Core, session: Uint8Array): void {
+  if (session.length > core.x.mh_xfer_cap()) throw hostError('CONFIG', 'session: not a session exported by microhttps (too long)');
+  const code = core.x.mh_session_import(core.putXfer(session));
+  if (code !== 0) throw coreError(code, 0, `session: not a session exported by this version of microhttps (${session.length} bytes)`);
+}
+
 function setUpCore(options: ConnectionOptions): Core {
   const core = new Core(options.clock);
   const x = core.x;
-  for (const [name, value] of Object.entries(options.limits ?? {})) {
+  const limits = { ...options.limits, ...(options.maxFragment === undefined ? {} : { maxFragmentBytes: options.maxFragment }) };
+  for (const [name, value] of Object.entries(limits)) {
     const spec = limitSpecs.find((l) => l.name === name);
     if (!spec) throw hostError('CONFIG', `unknown limit ${name}; known: ${limitSpecs.map((l) => l.name).join(', ')}`);
     if (value === undefined) continue;
@@ -365,7 +437,7 @@ function setUpCore(options: ConnectionOptions): Core {
     x.mh_limit_set(limitSpecs.find((l) => l.name === 'clientCertBytes')!.id, identity.certs.reduce((n, c) => n + c.length, 0));
   }
   const code = x.mh_init();
-  if (code !== 0) throw coreError(code, 0, 'mh_init: the limits do not fit in the core\'s arena');
+  if (code !== 0) throw coreError(code, 0, `mh_init: the limits do not fit in the core's arena${limits.maxFragmentBytes ? ', or maxFragment is not 512, 1024, 2048 or 4096' : ''}`);
   if (options.tls) {
     if (options.pin !== undefined) loadPins(core, options.pin);
     if (identity) loadClientIdentity(core, identity);

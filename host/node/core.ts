@@ -60,6 +60,10 @@ export interface CoreExports {
   mh_call_detail(): number;
   mh_tls_version(): number;
   mh_tls_suite(): number;
+  mh_tls_resumed(): number;
+  mh_tls_max_fragment(): number;
+  mh_session_export(): number;
+  mh_session_import(len: number): number;
   mh_mem(kind: number): number;
   mh_pin_add(): number;
   mh_client_cert_add(len: number): number;

@@ -9,3 +9,4 @@ export { MicroHttpsError, type ErrorCodeName } from './errors.js';
 export { Connection, type ConnectionOptions, type Timeouts, type Limits } from './connection.js';
 export { RateLimiter, type Clock, type RateLimit } from './rateLimiter.js';
 export { ErrorCodes, limitSpecs } from './generated/spec.js';
+export { clearSessions } from './sessions.js';

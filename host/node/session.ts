@@ -44,6 +44,12 @@ export interface RequestOptions {
   /** Client certificate chain (PEM, leaf first) and its private key (PEM) for mutual TLS. */
   cert?: PemInput;
   key?: PemInput;
+  /** Offer TLS Maximum Fragment Length (RFC 6066): smaller records, less RAM; falls back if the server ignores it. */
+  maxFragment?: 512 | 1024 | 2048 | 4096;
+  /** A TLS session exported earlier (`response.tls.session`) to offer; default: the last one for this origin. */
+  session?: Uint8Array;
+  /** Keep TLS sessions per origin (host, port, server name, trust) and offer them on new connections (default true). */
+  sessionCache?: boolean;
   /** Name for SNI and the certificate check, when it differs from the URL's host. */
   servername?: string;
   /** Resolve host names yourself. */
@@ -196,6 +202,7 @@ export class Session {
     return [
       url.protocol, url.host, proxy?.href ?? '', opts.servername ?? '', id(opts.ca), id(opts.limits), id(opts.lookup),
       (opts.resolve ?? []).join(','), id(opts.pin), opts.insecure ? 'insecure' : '', id(opts.cert), id(opts.key),
+      opts.maxFragment ?? 0, id(opts.session), opts.sessionCache === false ? 'no-cache' : '',
     ].join('|');
   }
 }
@@ -212,6 +219,7 @@ async function openConnection(url: URL, proxy: URL | null, opts: RequestOptions)
   const common = {
     tls, ca: opts.ca, timeout, limits: opts.limits, clock: opts.clock, servername: opts.servername,
     pin: opts.pin, insecure: opts.insecure, cert: opts.cert, key: opts.key,
+    maxFragment: opts.maxFragment, session: opts.session, sessionCache: opts.sessionCache,
   };
   if (!proxy) {
     return Connection.open({ ...common, host: url.hostname, port, lookup: resolveOverride(opts) });

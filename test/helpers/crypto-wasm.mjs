@@ -1,0 +1,38 @@
+// Builds build/crypto-test[-scalar].wasm: our tls/crypto/ primitives plus
+// test/crypto/harness.c (test-only exports) and the BearSSL fallbacks they
+// name, so each primitive can be compared with Node's crypto directly. The
+// production module never contains these exports. Built with and without
+// -msimd128, like the full and portable profiles.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+function bearsslRoot() {
+  const out = execFileSync('sh', [join(root, 'tools', 'fetch-bearssl.sh'), join(root, 'build', 'bearssl')], { cwd: root, encoding: 'utf8' });
+  const p = out.trim().split('\n').pop();
+  return p.startsWith('/') ? p : join(root, p);
+}
+
+/** Compiles and instantiates the harness; simd picks the full or the portable flavour. */
+export function loadCryptoHarness({ simd }) {
+  const br = bearsslRoot();
+  const crypto = join(root, 'tls', 'crypto');
+  const sources = [
+    ...readdirSync(crypto).filter((f) => f.endsWith('.c')).map((f) => join(crypto, f)),
+    join(root, 'test', 'crypto', 'harness.c'), join(root, 'tls', 'libc.c'),
+    join(br, 'src', 'symcipher', 'chacha20_ct.c'), join(br, 'src', 'symcipher', 'poly1305_ctmul.c'),
+  ];
+  mkdirSync(join(root, 'build'), { recursive: true });
+  const output = join(root, 'build', simd ? 'crypto-test.wasm' : 'crypto-test-scalar.wasm');
+  execFileSync(process.env.CLANG || 'clang', [
+    '--target=wasm32', '-O2', '-ffreestanding', '-nostdlib', '-mbulk-memory', ...(simd ? ['-msimd128', '-fno-slp-vectorize', '-fno-vectorize'] : []),
+    '-isystem', join(root, 'tls', 'include'), '-I', join(br, 'inc'), '-I', join(br, 'src'), '-I', join(root, 'tls'),
+    '-DBR_INT128=0', '-DBR_UMUL128=0', '-Wl,--no-entry', '-Wl,--gc-sections', ...sources, '-o', output,
+  ], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  const { exports } = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(output)), {});
+  const mem = () => new Uint8Array(exports.memory.buffer, exports.ht_scratch(), 1 << 17);
+  return { x: exports, mem };
+}

@@ -1,0 +1,20 @@
+/* Our own faster crypto primitives, plugged into BearSSL's engine through
+ * its implementation setters. One file per primitive under tls/crypto/; each
+ * *_get() returns 0 when the build has no faster version for this target,
+ * and BearSSL's portable implementation then stays in place. */
+#ifndef MH_FAST_CRYPTO_H
+#define MH_FAST_CRYPTO_H
+#include "bearssl.h"
+
+/* Four-block ChaCha20 in wasm SIMD (0 without -msimd128). */
+br_chacha20_run chacha20_simd_get(void);
+
+/* ChaCha20+Poly1305 AEAD with four-lane wasm SIMD Poly1305 (0 without
+ * -msimd128). */
+br_poly1305_run poly1305_simd_get(void);
+
+/* Sets up AES-GCM and ChaCha20-Poly1305 records with the fastest
+ * implementations this build has (instead of BearSSL's defaults). */
+void fast_crypto_install(br_ssl_engine_context *eng);
+
+#endif
