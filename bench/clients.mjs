@@ -6,7 +6,7 @@
 // Every get resolves to the number of body bytes received.
 import https from 'node:https';
 import { Client } from 'undici';
-import { get as mhGet, Connection } from '../dist/index.js';
+import { Connection, clearSessions } from '../dist/index.js';
 import { Event } from '../dist/generated/spec.js';
 
 const HOST = '127.0.0.1';
@@ -14,20 +14,28 @@ const NAME = 'localhost';
 const TIMEOUT = { connect: 30_000, read: 30_000 };
 
 export function oursClient(ca) {
-  const fresh = async (port, path, scheme = 'https') => {
-    const res = await mhGet(`${scheme}://${HOST}:${port}${path}`, { ca, servername: NAME, timeout: TIMEOUT });
-    let n = 0;
-    for await (const chunk of res.iterContent(1 << 20)) n += chunk.length;
-    return n;
+  /** One request on its own connection; sessionCache decides full handshake or resumption. */
+  const once = async (port, path, { tls = true, sessionCache = false } = {}) => {
+    const conn = await Connection.open({ host: HOST, port, tls, servername: NAME, ca, timeout: TIMEOUT, sessionCache });
+    try {
+      return await connectionGet(conn, port, path);
+    } finally {
+      await conn.close();
+    }
   };
   return {
     name: 'microhttps',
-    fresh,
-    async keepAlive(port, { tls = true } = {}) {
-      const conn = await Connection.open({ host: HOST, port, tls, servername: NAME, ca, timeout: TIMEOUT });
+    // a new connection and a full handshake per request (no pool, no session cache)
+    fresh: (port, path, scheme = 'https') => once(port, path, { tls: scheme === 'https' }),
+    async keepAlive(port, { tls = true, maxFragment, sessionCache } = {}) {
+      const conn = await Connection.open({ host: HOST, port, tls, servername: NAME, ca, timeout: TIMEOUT, maxFragment, sessionCache });
       return { conn, get: (path) => connectionGet(conn, port, path), close: () => conn.close() };
     },
-    resumed: null, // the core does not resume TLS sessions yet (issue 6)
+    resumed(port) {
+      // a new connection per request offering the session cached for this origin
+      clearSessions();
+      return { get: (path) => once(port, path, { sessionCache: true }), close: async () => clearSessions() };
+    },
   };
 }
 

@@ -26,16 +26,16 @@ export function headlines({ sections }) {
   }
   const https = sections.https?.figures;
   if (https) {
-    for (const [key, label] of [['handshake_ecdsa', 'full handshakes ECDHE-ECDSA'], ['handshake_rsa', 'full handshakes ECDHE-RSA'], ['keepalive_1k', 'keep-alive 1 KiB requests'], ['bulk_aes128gcm', 'bulk AES-128-GCM'], ['bulk_chacha20', 'bulk ChaCha20-Poly1305']]) {
+    for (const [key, label] of [['handshake_ecdsa', 'full handshakes ECDHE-ECDSA'], ['handshake_rsa', 'full handshakes ECDHE-RSA'], ['resumed_ecdsa', 'resumed sessions ECDHE-ECDSA'], ['resumed_rsa', 'resumed sessions ECDHE-RSA'], ['keepalive_1k', 'keep-alive 1 KiB requests'], ['bulk_aes128gcm', 'bulk AES-128-GCM'], ['bulk_chacha20', 'bulk ChaCha20-Poly1305']]) {
       const f = https[key];
       if (f) out.push(`HTTPS ${label}: ours ${fmt(f.ours)} ${f.unit} = ${fmtRatio(f.oursOverNode)} node https, ${fmtRatio(f.oursOverUndici)} undici`);
     }
-    out.push('HTTPS resumed sessions: not supported by the core yet (issue 6)');
   }
   const mem = sections.memory?.figures;
   if (mem) {
     const s = mem.scenarios[0];
-    out.push(`Core memory: ${fmt(s.linearMemoryBytes)} bytes of linear memory in all, ${fmt(s.report.HEAP_BASE)} used (stack peak ${fmt(s.report.STACK_PEAK)}); identical after streaming 1 MiB and ${mem.scenarios[3].label.match(/\d+ MiB/)[0]}: ${mem.streamsEqual ? 'yes' : 'NO'}`);
+    const mfl = mem.scenarios.find((x) => /MFL/.test(x.label));
+    out.push(`Core memory: ${fmt(s.linearMemoryBytes)} bytes of linear memory in all, ${fmt(s.report.HEAP_BASE)} static; arena used ${fmt(s.report.ARENA_USED)} with 16 KiB records${mfl ? `, ${fmt(mfl.report.ARENA_USED)} with MFL 1024` : ''} (stack peak ${fmt(s.report.STACK_PEAK)}); identical after streaming 1 MiB and ${mem.scenarios.at(-1).label.match(/\d+ MiB/)[0]}: ${mem.streamsEqual ? 'yes' : 'NO'}`);
     const [ours, node, undici] = mem.rss;
     out.push(`RSS per idle keep-alive connection: ours ${fmt(ours.perConnection / 1024)} KiB, node https ${fmt(node.perConnection / 1024)} KiB, undici ${fmt(undici.perConnection / 1024)} KiB`);
   }

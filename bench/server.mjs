@@ -47,7 +47,16 @@ function listen(server) {
 }
 
 process.once('message', async ({ ecdsa, rsa }) => {
-  const tlsServer = (leaf, extra = {}) => https.createServer({ key: leaf.keyPem, cert: leaf.certPem, ...TLS12, ...extra }, handler)
+  // A session store, as a production server keeps one (nginx ssl_session_cache):
+  // Node's server resumes TLS 1.2 session ids only with one, and session ids
+  // are what BearSSL clients offer (Node's and undici's clients use tickets).
+  const sessionStore = (server) => {
+    const store = new Map();
+    return server
+      .on('newSession', (id, data, done) => { store.set(id.toString('hex'), data); done(); })
+      .on('resumeSession', (id, done) => done(null, store.get(id.toString('hex')) ?? null));
+  };
+  const tlsServer = (leaf, extra = {}) => sessionStore(https.createServer({ key: leaf.keyPem, cert: leaf.certPem, ...TLS12, ...extra }, handler))
     .on('secureConnection', (socket) => { if (socket.isSessionReused()) resumedSessions++; });
   const ports = {
     plain: await listen(http.createServer(handler)),

@@ -14,23 +14,12 @@ import { Core } from '../dist/core.js';
 import { Event, OpenFlag, ErrorCodes, errorNames } from '../dist/generated/spec.js';
 import { makePki } from './helpers/pki.mjs';
 import { startRawServer, startHttpsServer } from './helpers/servers.mjs';
+import { prng } from './helpers/prng.mjs';
 
 const SEED = Number(process.env.MH_FUZZ_SEED ?? 20240601);
 const RUNS = Number(process.env.MH_FUZZ_RUNS ?? 300);
 const STEP_BOUND = 500;        // mh_step calls per connection
 const READ_TIMEOUT_MS = 2000;  // a hostile server that goes quiet
-
-/** mulberry32: small, seeded, good enough to pick mutations. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const u24 = (n) => [(n >> 16) & 255, (n >> 8) & 255, n & 255];
 const record = (type, body, version = 0x0303) => Buffer.from([type, version >> 8, version & 255, (body.length >> 8) & 255, body.length & 255, ...body]);

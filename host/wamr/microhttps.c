@@ -145,7 +145,12 @@ static int host_field(microhttps *conn, const microhttps_options *o) {
 static int open_connection(microhttps *conn, const microhttps_core *core, const microhttps_options *o, microhttps_error *err) {
     uint32_t connect_ms = or_default(o->connect_timeout_ms, MICROHTTPS_DEFAULT_TIMEOUT_MS);
     if (core_instantiate(conn, core, or_default(o->wasm_stack_bytes, MICROHTTPS_DEFAULT_WASM_STACK), err)) return (int)err->code;
-    uint32_t code = core_call0(conn, X_INIT, err);
+    /* This host loads the whole CA bundle before mh_open (no EV_NEED_ANCHOR
+     * lookups yet): give the trust store all the room the arena allows. */
+    uint32_t code = o->tls ? core_call(conn, X_LIMIT_SET, 2,
+        (uint32_t[]){ MH_LIMIT_TRUST_STORE_BYTES, MH_LIMIT_TRUST_STORE_BYTES_MAX }, err) : 0;
+    if (check_call(conn, code, "mh_limit_set(trustStoreBytes)", err)) return (int)err->code;
+    code = core_call0(conn, X_INIT, err);
     if (check_call(conn, code, "mh_init: the limits do not fit in the core's arena", err)) return (int)err->code;
     if (o->tls && load_anchors(conn, o, err)) return (int)err->code;
     conn->fd = socket_connect(o->host, o->address, o->port, connect_ms, err);

@@ -1,6 +1,6 @@
 // Seeded generation of valid HTTP/1.1 responses and of mutations of them.
 // Everything is a latin1 string (one char per byte) until it is fed.
-import { prng } from '../helpers/raw-core.mjs';
+import { prng } from '../helpers/prng.mjs';
 
 export class Rand {
   constructor(seed) {

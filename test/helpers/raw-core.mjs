@@ -6,6 +6,7 @@
 // deepEqual.
 import { Core } from '../../dist/core.js';
 import {
+import { prng } from './prng.mjs';
   Event, BodyKind, limitSpecs, errorNames, parseDetailNames, requestDetailNames,
 } from '../../dist/generated/spec.js';
 
@@ -55,18 +56,6 @@ export function split(bytes, how) {
 export function randomSizes(seed, count = 64, max = 17) {
   const rnd = prng(seed);
   return Array.from({ length: count }, () => 1 + Math.floor(rnd() * max));
-}
-
-/** mulberry32: a small seeded PRNG, enough for test splits and fuzzing. */
-export function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const bytesOf = (s) => (typeof s === 'string' ? Buffer.from(s, 'latin1') : s);
