@@ -6,9 +6,9 @@
 // deepEqual.
 import { Core } from '../../dist/core.js';
 import {
-import { prng } from './prng.mjs';
   Event, BodyKind, limitSpecs, errorNames, parseDetailNames, requestDetailNames,
 } from '../../dist/generated/spec.js';
+import { prng } from './prng.mjs';
 
 const latin1 = (bytes) => Buffer.from(bytes).toString('latin1');
 
