@@ -22,7 +22,7 @@
 #include "microhttps.h"
 
 #ifndef MICROHTTPS_DEFAULT_WASM
-#define MICROHTTPS_DEFAULT_WASM "build/microhttps.wasm"
+#define MICROHTTPS_DEFAULT_WASM "build/microhttps-portable.wasm"
 #endif
 #define SYSTEM_CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
 #define MAX_URLS 256
