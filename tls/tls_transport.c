@@ -63,6 +63,7 @@ static int closed_on_client_cert;
  * because the host is being asked for an issuer's anchors. */
 static struct {
 	int enabled;
+	int broken;             /* held bytes could not be given back: the connection is over */
 	unsigned char *window;  /* the RECVREC window the host last filled */
 	size_t held;            /* bytes at window + given that BearSSL has not seen */
 	size_t given;
@@ -135,6 +136,7 @@ int tls_transport_open(unsigned char *buf, size_t len,
 	memset(seed, 0, sizeof seed);
 
 	on_demand.enabled = anchors_on_demand;
+	on_demand.broken = 0;
 	on_demand.held = 0;
 	issuer_sniffer_reset();
 	const char *sni_name = 0;
@@ -156,7 +158,7 @@ int tls_transport_open(unsigned char *buf, size_t len,
 static void give_scanned_bytes(void);
 
 static unsigned tls_state(void) {
-	if (closed_on_client_cert) {
+	if (closed_on_client_cert || on_demand.broken) {
 		return BR_SSL_CLOSED;
 	}
 	unsigned st = br_ssl_engine_current_state(&client.eng);
@@ -214,7 +216,8 @@ static void give_scanned_bytes(void) {
 	unsigned char *src = on_demand.window + on_demand.given;
 	unsigned char *dst = br_ssl_engine_recvrec_buf(&client.eng, &room);
 	if (dst == NULL || room < on_demand.held) {
-		br_ssl_engine_fail(&client.eng, BR_ERR_BAD_STATE); /* cannot happen with plaintext records */
+		/* cannot happen with plaintext records: end the connection, never guess */
+		on_demand.broken = 1;
 		on_demand.held = 0;
 		return;
 	}
@@ -335,6 +338,9 @@ static int tls_error(void) {
 	}
 	if (closed_on_client_cert) {
 		return MH_ERR_TLS_CLIENT_CERT;
+	}
+	if (on_demand.broken) {
+		return MH_ERR_INTERNAL;
 	}
 	return map_error(br_ssl_engine_last_error(&client.eng));
 }

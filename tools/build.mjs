@@ -144,6 +144,8 @@ async function buildCore(clang, brRoot, features, dir) {
     // nor for 128-bit multiplies, which would need a compiler runtime.
     '-DBR_USE_URANDOM=0', '-DBR_INT128=0', '-DBR_UMUL128=0', '-DBR_USE_WIN32_RAND=0', '-DBR_RDRAND=0', '-DBR_USE_UNIX_TIME=0', '-DBR_USE_WIN32_TIME=0',
     '-Wall', '-Wno-unused-function',
+    // a call to an undeclared function links as a trap in wasm: never let one through
+    '-Werror=implicit-function-declaration',
   ];
   const objects = await compileC(clang, [...cFiles(join(brRoot, 'src')), ...cFiles(join(root, 'tls'))], cflags, join(dir, 'obj'));
 
