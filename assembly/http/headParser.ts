@@ -95,6 +95,7 @@ export function headFeed(p: usize, n: u32): u32 {
       continue;
     }
     const start = i;
+    i = skipOrdinaryBytes(p, i, n);
     // One pass finds the end of the run and notes any control byte, so the
     // line checks only look at values again when one was seen.
     for (; i < n; i++) {
@@ -128,6 +129,26 @@ export function headFeed(p: usize, n: u32): u32 {
     else return parseError(PARSE_NUL_BYTE, i);
   }
   return n;
+}
+
+// Eight bytes at a time while none of them is a control byte (below 0x20, or
+// DEL): most of a head is ordinary text, and the byte loop after this only has
+// to look at the few bytes around line ends. Plain 64-bit arithmetic (SWAR),
+// so every build profile has it, SIMD or not.
+const ONES: u64 = 0x0101010101010101;
+const HIGHS: u64 = 0x8080808080808080;
+
+function skipOrdinaryBytes(p: usize, i: u32, n: u32): u32 {
+  while (i + 8 <= n) {
+    const x = load<u64>(p + i);
+    const del = x ^ (ONES * 0x7f);
+    // a byte below 0x20 sets its high bit here, and so does a byte equal to 0x7f
+    const below = (x - ONES * 0x20) & ~x & HIGHS;
+    const isDel = (del - ONES) & ~del & HIGHS;
+    if ((below | isDel) != 0) break;
+    i += 8;
+  }
+  return i;
 }
 
 function lineLimit(): u32 {
