@@ -1,7 +1,7 @@
 // The core's ABI: every export of microhttps.wasm is here, and only numbers
 // cross it. docs/abi.md is the contract; spec/abi.json holds the constants.
 import {
-  ABI_VERSION, XFER_BYTES, STACK_BYTES, ARENA_BYTES, ERR_CONFIG, ERR_STATE,
+  ABI_VERSION, XFER_BYTES, STACK_BYTES, ERR_CONFIG, ERR_STATE,
   LIMIT_HEADER_BYTES, LIMIT_HEADER_COUNT, LIMIT_REQUEST_HEAD_BYTES, LIMIT_IO_BUFFER_BYTES, LIMIT_TRUST_STORE_BYTES, LIMIT_CLIENT_CERT_BYTES,
   LIMIT_MAX_FRAGMENT_BYTES, TLS_RECORD_OVERHEAD,
   MEM_STACK_SIZE, MEM_STACK_PEAK, MEM_STATIC_DATA, MEM_ARENA_SIZE, MEM_ARENA_USED, MEM_IO_BUFFER,
@@ -16,7 +16,7 @@ import { carve, arenaUsed } from "./core/arena";
 import {
   tx_open, tx_ack, tx_close, tx_version, tx_suite, store_init, store_add, store_used, store_count, store_detail,
   tx_anchor_pending, tx_anchor_query, tx_anchor_resume,
-  mem_stack_paint, mem_stack_peak, mem_tls_state, tx_reason, tx_offender_ptr, tx_offender_len, pin_add,
+  mem_stack_paint, mem_stack_peak, mem_tls_state, mem_arena_size, hash_sha256, tx_reason, tx_offender_ptr, tx_offender_len, pin_add,
   peer_count, peer_field_ptr, peer_field_len, client_init, client_cert_add, client_key_set, client_detail,
   session_export, session_import, session_resumed, tls_max_fragment,
 } from "./core/tls";
@@ -99,6 +99,12 @@ export function mh_anchor_add(len: u32): u32 {
 }
 
 export function mh_anchor_count(): u32 { return store_count(); }
+
+/** SHA-256 of transfer-window bytes [offset, offset+len): 32 bytes at the returned address (0 if out of the window). */
+export function mh_sha256(offset: u32, len: u32): usize {
+  if (!limitsFrozen() || <u64>offset + len > XFER_BYTES) return 0;
+  return hash_sha256(xfer + offset, len);
+}
 
 /** After EV_NEED_ANCHOR: the SHA-256 (32 bytes) of the issuer Name the core needs anchors for. */
 export function mh_anchor_query_ptr(): usize { return tx_anchor_query(); }
@@ -245,8 +251,8 @@ export function mh_session_import(len: u32): u32 {
 export function mh_mem(kind: u32): u32 {
   if (kind == MEM_STACK_SIZE) return STACK_BYTES;
   if (kind == MEM_STACK_PEAK) return mem_stack_peak();
-  if (kind == MEM_STATIC_DATA) return ((<u32>__heap_base + 15) & ~15) - STACK_BYTES - ARENA_BYTES;
-  if (kind == MEM_ARENA_SIZE) return ARENA_BYTES;
+  if (kind == MEM_STATIC_DATA) return ((<u32>__heap_base + 15) & ~15) - STACK_BYTES - mem_arena_size();
+  if (kind == MEM_ARENA_SIZE) return mem_arena_size();
   if (kind == MEM_ARENA_USED) return arenaUsed();
   if (kind == MEM_IO_BUFFER) return ioBufferBytes();
   if (kind == MEM_HEAD_BUFFER) return limit(LIMIT_HEADER_BYTES) + limit(LIMIT_HEADER_COUNT) * FIELD_ENTRY_BYTES;

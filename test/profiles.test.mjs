@@ -4,6 +4,7 @@
 // included, so it may use no feature outside that set (SIMD above all).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Mem } from '../dist/generated/spec.js';
 import { readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { readWasm } from '../tools/wasm-reader.mjs';
@@ -65,4 +66,17 @@ test('the portable core really uses bulk memory (WAMR_BUILD_BULK_MEMORY=1) and n
   assert.ok(validates(file, [`--disable-${FEATURES.simd128.wabt}`]));
   // memcpy/memset are memory.copy/memory.fill: without bulk memory the validator refuses it.
   assert.equal(validates(file, [`--disable-${FEATURES['bulk-memory'].wabt}`]), false);
+});
+
+test('each profile carves from the arena it was built with, and its memory ends right after it', () => {
+  for (const profile of PROFILES) {
+    const bytes = readFileSync(new URL(profile.output, buildDir));
+    const imports = { wasi_snapshot_preview1: { random_get: () => 0, clock_time_get: () => 28 } };
+    const { exports: x } = new WebAssembly.Instance(new WebAssembly.Module(bytes), imports);
+    const arena = x.mh_mem(Mem.ARENA_SIZE);
+    if (profile.arenaBytes) assert.equal(arena, profile.arenaBytes, profile.name);
+    assert.equal(x.mh_mem(Mem.HEAP_BASE), x.mh_mem(Mem.STACK_SIZE) + x.mh_mem(Mem.STATIC_DATA) + arena);
+    assert.equal(x.memory.buffer.byteLength, Math.ceil(x.mh_mem(Mem.HEAP_BASE) / 65536) * 65536, 'no page beyond the static data');
+    assert.equal(x.mh_init(), 0, `${profile.name}: the default limits fit its arena`);
+  }
 });

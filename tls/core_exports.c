@@ -3,6 +3,7 @@
  * from "env", and wasm-merge turns each pair into a direct call; the build
  * then removes them from the final module's exports. Only numbers cross. */
 #include <stdint.h>
+#include "bearssl.h"
 #include "transport.h"
 #include "trust_store.h"
 #include "memory.h"
@@ -167,6 +168,22 @@ int store_detail(void) { return trust_store_detail(); }
 
 CORE_EXPORT(mem_arena)
 unsigned char *mem_arena(void) { return memory_arena(); }
+
+CORE_EXPORT(mem_arena_size)
+size_t mem_arena_size(void) { return memory_arena_size(); }
+
+/* SHA-256 of len bytes at data, into a static 32-byte result: hosts use it to
+ * index trust anchors by subject Name for EV_NEED_ANCHOR without a hash of
+ * their own. */
+CORE_EXPORT(hash_sha256)
+const unsigned char *hash_sha256(const unsigned char *data, size_t len) {
+	static unsigned char digest[32];
+	br_sha256_context sha;
+	br_sha256_init(&sha);
+	br_sha256_update(&sha, data, len);
+	br_sha256_out(&sha, digest);
+	return digest;
+}
 
 CORE_EXPORT(mem_stack_paint)
 void mem_stack_paint(void) { memory_stack_paint(); }

@@ -5,8 +5,14 @@
 #include "client_auth.h"
 #include "generated/spec.h"
 
+/* A build profile may size the arena (tools/profiles.mjs); spec/limits.json
+ * holds the default. */
+#ifndef MH_PROFILE_ARENA_BYTES
+#define MH_PROFILE_ARENA_BYTES MH_ARENA_BYTES
+#endif
+
 /* BSS: zero-filled at instantiation, so it costs no bytes in the .wasm file. */
-static unsigned char arena[MH_ARENA_BYTES] __attribute__((aligned(16)));
+static unsigned char arena[MH_PROFILE_ARENA_BYTES] __attribute__((aligned(16)));
 
 #define STACK_PAINT 0xA5u
 
@@ -16,6 +22,10 @@ static unsigned char arena[MH_ARENA_BYTES] __attribute__((aligned(16)));
 
 unsigned char *memory_arena(void) {
 	return arena;
+}
+
+size_t memory_arena_size(void) {
+	return sizeof arena;
 }
 
 void memory_stack_paint(void) {

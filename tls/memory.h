@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 unsigned char *memory_arena(void);
+size_t memory_arena_size(void);
 
 /* Fills the unused part of the stack with a pattern, so that
  * memory_stack_peak() can later tell how deep the stack has been. */

@@ -58,7 +58,10 @@ function cFiles(dir) {
 
 /** Compiles the C sources to objects, MH_JOBS at a time, skipping fresh objects. */
 async function compileC(clang, sources, flags, objDir) {
-  const headers = Math.max(...[join(root, 'tls'), join(root, 'spec')].flatMap((d) =>
+  // objects are stale when a header, the spec or the flags' source (this file,
+  // the profile table) is newer
+  const buildFiles = [join(root, 'tools', 'build.mjs'), join(root, 'tools', 'profiles.mjs')].map((f) => statSync(f).mtimeMs);
+  const headers = Math.max(...buildFiles, ...[join(root, 'tls'), join(root, 'spec')].flatMap((d) =>
     readdirSync(d, { recursive: true }).map((f) => statSync(join(d, f)).mtimeMs)));
   const jobs = Number(process.env.MH_JOBS) || cpus().length;
   const objects = [];
@@ -109,16 +112,15 @@ async function main() {
   const bearssl = run('sh', [join(root, 'tools', 'fetch-bearssl.sh'), join(out, 'bearssl')]).trim().split('\n').pop();
   const brRoot = bearssl.startsWith('/') ? bearssl : join(root, bearssl);
 
-  const byFeatures = new Map();
-  for (const p of profiles) {
-    const key = p.features.join(',');
-    byFeatures.set(key, [...(byFeatures.get(key) ?? []), p]);
-  }
-  for (const [key, group] of byFeatures) {
-    // The work folder is named after the first profile in the table with these
-    // features, whichever profiles MH_PROFILE selects, so objects are reused.
-    const workDir = join(out, PROFILES.find((p) => p.features.join(',') === key).name);
-    const built = await buildCore(clang, brRoot, group[0].features, workDir);
+  // Profiles that build the same core (features and arena) share one build.
+  const sameCore = (p) => `${p.features.join(',')}|${p.arenaBytes ?? ''}`;
+  const byCore = new Map();
+  for (const p of profiles) byCore.set(sameCore(p), [...(byCore.get(sameCore(p)) ?? []), p]);
+  for (const [key, group] of byCore) {
+    // The work folder is named after the first profile in the table with this
+    // core, whichever profiles MH_PROFILE selects, so objects are reused.
+    const workDir = join(out, PROFILES.find((p) => sameCore(p) === key).name);
+    const built = await buildCore(clang, brRoot, group[0], workDir);
     for (const profile of group) {
       copyFileSync(built.file, join(out, profile.output));
       const info = readWasm(readFileSync(join(out, profile.output)));
@@ -132,8 +134,8 @@ async function main() {
   chmodSync(join(root, 'dist', 'cli.js'), 0o755);
 }
 
-/** Builds the core with one wasm feature set in dir; returns the file and its __heap_base. */
-async function buildCore(clang, brRoot, features, dir) {
+/** Builds the core of one profile in dir; returns the file and its __heap_base. */
+async function buildCore(clang, brRoot, { features, arenaBytes }, dir) {
   const flags = toolFlags(features);
   step(`compiling C (${clang}) for features ${features.join(', ')}`);
   const cflags = [
@@ -146,6 +148,7 @@ async function buildCore(clang, brRoot, features, dir) {
     '-Wall', '-Wno-unused-function',
     // a call to an undeclared function links as a trap in wasm: never let one through
     '-Werror=implicit-function-declaration',
+    ...(arenaBytes ? [`-DMH_PROFILE_ARENA_BYTES=${arenaBytes}`] : []),
   ];
   const objects = await compileC(clang, [...cFiles(join(brRoot, 'src')), ...cFiles(join(root, 'tls'))], cflags, join(dir, 'obj'));
 

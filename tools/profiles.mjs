@@ -26,9 +26,12 @@ const WABT_DEFAULT_ON = ['mutable-globals', 'saturating-float-to-int', 'sign-ext
 // WAMR's classic interpreter has none.
 const WAMR_INTERPRETERS = ['bulk-memory', 'sign-ext', 'mutable-globals', 'nontrapping-fptoint'];
 
+// arenaBytes sizes the static arena the per-connection buffers are carved
+// from (default: spec/limits.json). It is RAM on a board, all of it: WAMR keeps
+// linear memory up to __heap_base. The default limits carve 67,472 bytes.
 export const PROFILES = [
-  { name: 'full', output: 'microhttps.wasm', features: [...WAMR_INTERPRETERS, 'simd128'], doc: 'the core the Node host loads: wasm SIMD for ChaCha20 and Poly1305 (tls/crypto/)' },
-  { name: 'portable', output: 'microhttps-portable.wasm', features: WAMR_INTERPRETERS, doc: 'runs on every WAMR execution mode, including the classic interpreter' },
+  { name: 'full', output: 'microhttps.wasm', features: [...WAMR_INTERPRETERS, 'simd128'], doc: 'the core the Node host loads: wasm SIMD for ChaCha20 and Poly1305 (tls/crypto/); room for large limits' },
+  { name: 'portable', output: 'microhttps-portable.wasm', features: WAMR_INTERPRETERS, arenaBytes: 80 * 1024, doc: 'runs on every WAMR execution mode, including the classic interpreter; an arena for the default limits (with trust anchors on demand)' },
 ];
 
 /** The profiles to build: all, or the comma-separated names in `selection` (MH_PROFILE). */

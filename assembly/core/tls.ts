@@ -26,6 +26,8 @@
 @external("env", "store_count") export declare function store_count(): u32;
 @external("env", "store_detail") export declare function store_detail(): u32;
 @external("env", "mem_arena") export declare function mem_arena(): usize;
+@external("env", "mem_arena_size") export declare function mem_arena_size(): u32;
+@external("env", "hash_sha256") export declare function hash_sha256(data: usize, len: u32): usize;
 @external("env", "mem_stack_paint") export declare function mem_stack_paint(): void;
 @external("env", "mem_stack_peak") export declare function mem_stack_peak(): u32;
 @external("env", "mem_tls_state") export declare function mem_tls_state(): u32;

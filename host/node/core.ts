@@ -25,6 +25,7 @@ export interface CoreExports {
   mh_xfer_cap(): number;
   mh_anchor_add(len: number): number;
   mh_anchor_count(): number;
+  mh_sha256(offset: number, len: number): number;
   mh_anchor_query_ptr(): number;
   mh_anchor_resume(): number;
   mh_open(flags: number, nameLen: number): number;

@@ -13,7 +13,7 @@ static const char *const core_export_names[X_COUNT] = {
     "mh_request_start", "mh_request_header", "mh_request_end", "mh_body_write", "mh_body_end",
     "mh_status", "mh_header_count", "mh_header_name_ptr", "mh_header_name_len", "mh_header_value_ptr", "mh_header_value_len",
     "mh_body_ptr", "mh_body_len", "mh_keep_alive", "mh_error_code", "mh_error_detail", "mh_call_detail", "mh_mem",
-    "mh_limit_set",
+    "mh_anchor_query_ptr", "mh_anchor_resume", "mh_sha256",
 };
 
 _Static_assert(X_COUNT <= MICROHTTPS_EXPORT_SLOTS, "microhttps.fn[] is too small for the exports");

@@ -11,6 +11,7 @@
 #include "generated/spec_names.h"
 #include "microhttps.h"
 #include "pem.h"
+#include "der.h"
 #include "socket_io.h"
 
 enum conn_state {
@@ -86,6 +87,8 @@ static int do_recv(microhttps *conn, uint32_t timeout_ms, microhttps_error *err)
     return err->code ? -1 : 0;
 }
 
+static int answer_anchor_query(microhttps *conn, microhttps_error *err);
+
 /* Steps the core, doing the I/O it asks for, until an HTTP-level event; the event, or -1 with err set. */
 static int next_event(microhttps *conn, uint32_t timeout_ms, const char *during, microhttps_error *err) {
     for (;;) {
@@ -95,6 +98,8 @@ static int next_event(microhttps *conn, uint32_t timeout_ms, const char *during,
             if (do_send(conn, timeout_ms, err) < 0) return -1;
         } else if (ev == MH_EV_RECV) {
             if (do_recv(conn, timeout_ms, err) < 0) return -1;
+        } else if (ev == MH_EV_NEED_ANCHOR) {
+            if (answer_anchor_query(conn, err) < 0) return -1;
         } else if (ev == MH_EV_ERROR) {
             uint32_t code = core_call0(conn, X_ERROR_CODE, err);
             uint32_t detail = core_call0(conn, X_ERROR_DETAIL, err);
@@ -106,29 +111,72 @@ static int next_event(microhttps *conn, uint32_t timeout_ms, const char *during,
     }
 }
 
-/* Decodes each PEM certificate into the transfer window and adds it to the trust store. */
-static int load_anchors(microhttps *conn, const microhttps_options *o, microhttps_error *err) {
+/* The transfer window, where certificates are decoded for the core. */
+static uint8_t *xfer_window(microhttps *conn, uint32_t *cap, microhttps_error *err) {
+    *cap = core_call0(conn, X_XFER_CAP, err);
+    uint8_t *window = core_view(conn, core_call0(conn, X_XFER_PTR, err), *cap);
+    if (!err->code && !window) core_fail(err, MH_ERR_INTERNAL, 0, "transfer window outside linear memory");
+    return err->code ? NULL : window;
+}
+
+/* Checks the bundle once at open: every block must be a certificate whose
+ * subject we can read (a system bundle may skip the odd one). The anchors
+ * themselves are loaded only when the core asks for them. */
+static int check_anchors(microhttps *conn, const microhttps_options *o, microhttps_error *err) {
     if (!o->ca_pem || !o->ca_pem_len) return core_fail(err, MH_ERR_CONFIG, 0, "https needs trust anchors: options.ca_pem is empty");
-    uint32_t cap = core_call0(conn, X_XFER_CAP, err);
-    uint8_t *window = core_view(conn, core_call0(conn, X_XFER_PTR, err), cap);
-    if (err->code) return (int)err->code;
-    if (!window) return core_fail(err, MH_ERR_INTERNAL, 0, "transfer window outside linear memory");
-    uint32_t loaded = 0, index = 0;
+    uint32_t cap;
+    uint8_t *window = xfer_window(conn, &cap, err);
+    if (!window) return (int)err->code;
+    uint32_t usable = 0, index = 0;
     for (size_t pos = 0;; index++) {
         long n = pem_next_certificate(o->ca_pem, o->ca_pem_len, &pos, window, cap);
         if (n == PEM_NO_MORE) break;
-        uint32_t code = n > 0 ? core_call1(conn, X_ANCHOR_ADD, (uint32_t)n, err) : MH_ERR_CONFIG;
-        if (err->code) return (int)err->code;
-        if (code == 0) loaded++;
+        size_t off, len;
+        if (n > 0 && der_subject_name(window, (size_t)n, &off, &len) == 0) usable++;
         else if (!o->ca_skip_unusable) {
             const char *why = n == PEM_MALFORMED ? "is not valid PEM base64"
                             : n == PEM_TOO_LARGE ? "is larger than the transfer window"
-                            : "could not be decoded or the trust store (trustStoreBytes) is full";
-            return core_fail(err, MH_ERR_CONFIG, n > 0 ? core_call0(conn, X_CALL_DETAIL, err) : 0, "trust anchor #%u %s", index, why);
+                            : "is not an X.509 certificate";
+            return core_fail(err, MH_ERR_CONFIG, 0, "trust anchor #%u %s", index, why);
         }
     }
-    if (loaded == 0) return core_fail(err, MH_ERR_CONFIG, 0, "no usable trust anchor in ca_pem (%u blocks)", index);
+    if (usable == 0) return core_fail(err, MH_ERR_CONFIG, 0, "no usable trust anchor in ca_pem (%u blocks)", index);
+    conn->ca_pem = o->ca_pem;
+    conn->ca_pem_len = o->ca_pem_len;
+    conn->ca_skip_unusable = o->ca_skip_unusable;
     return 0;
+}
+
+/* EV_NEED_ANCHOR: adds every certificate of the bundle whose subject Name has
+ * the SHA-256 the core asks for (the core's own mh_sha256 hashes it), then
+ * lets the handshake go on. The trust store holds only these. */
+static int answer_anchor_query(microhttps *conn, microhttps_error *err) {
+    uint8_t wanted[32];
+    const uint8_t *query = core_view(conn, core_call0(conn, X_ANCHOR_QUERY_PTR, err), sizeof wanted);
+    if (err->code) return -1;
+    if (!query) return core_fail(err, MH_ERR_INTERNAL, 0, "anchor query outside linear memory"), -1;
+    memcpy(wanted, query, sizeof wanted);
+    uint32_t cap;
+    uint8_t *window = xfer_window(conn, &cap, err);
+    if (!window) return -1;
+    for (size_t pos = 0;;) {
+        long n = pem_next_certificate(conn->ca_pem, conn->ca_pem_len, &pos, window, cap);
+        if (n == PEM_NO_MORE) break;
+        size_t off, len;
+        if (n <= 0 || der_subject_name(window, (size_t)n, &off, &len) != 0) continue; /* reported at open */
+        uint32_t hash = core_call(conn, X_SHA256, 2, (uint32_t[]){ (uint32_t)off, (uint32_t)len }, err);
+        const uint8_t *digest = core_view(conn, hash, sizeof wanted);
+        if (err->code) return -1;
+        if (!digest || memcmp(digest, wanted, sizeof wanted) != 0) continue;
+        uint32_t code = core_call1(conn, X_ANCHOR_ADD, (uint32_t)n, err); /* the DER is still in the window */
+        if (err->code) return -1;
+        if (code != 0 && !conn->ca_skip_unusable) {
+            return core_fail(err, MH_ERR_CONFIG, core_call0(conn, X_CALL_DETAIL, err),
+                "a trust anchor for this server could not be decoded, or the trust store (trustStoreBytes) is full"), -1;
+        }
+    }
+    core_call0(conn, X_ANCHOR_RESUME, err);
+    return err->code ? -1 : 0;
 }
 
 /* The Host field for the options: RFC 9110 §7.2 (a port only when it is not the scheme's default). */
@@ -145,19 +193,15 @@ static int host_field(microhttps *conn, const microhttps_options *o) {
 static int open_connection(microhttps *conn, const microhttps_core *core, const microhttps_options *o, microhttps_error *err) {
     uint32_t connect_ms = or_default(o->connect_timeout_ms, MICROHTTPS_DEFAULT_TIMEOUT_MS);
     if (core_instantiate(conn, core, or_default(o->wasm_stack_bytes, MICROHTTPS_DEFAULT_WASM_STACK), err)) return (int)err->code;
-    /* This host loads the whole CA bundle before mh_open (no EV_NEED_ANCHOR
-     * lookups yet): give the trust store all the room the arena allows. */
-    uint32_t code = o->tls ? core_call(conn, X_LIMIT_SET, 2,
-        (uint32_t[]){ MH_LIMIT_TRUST_STORE_BYTES, MH_LIMIT_TRUST_STORE_BYTES_MAX }, err) : 0;
-    if (check_call(conn, code, "mh_limit_set(trustStoreBytes)", err)) return (int)err->code;
-    code = core_call0(conn, X_INIT, err);
+    uint32_t code = core_call0(conn, X_INIT, err);
     if (check_call(conn, code, "mh_init: the limits do not fit in the core's arena", err)) return (int)err->code;
-    if (o->tls && load_anchors(conn, o, err)) return (int)err->code;
+    if (o->tls && check_anchors(conn, o, err)) return (int)err->code;
     conn->fd = socket_connect(o->host, o->address, o->port, connect_ms, err);
     if (conn->fd < 0) return (int)err->code;
     size_t name_len = strlen(o->host);
     if (put_xfer(conn, 0, o->host, name_len, err)) return (int)err->code;
-    code = core_call(conn, X_OPEN, 2, (uint32_t[]){ o->tls ? MH_OPEN_TLS : 0, (uint32_t)name_len }, err);
+    uint32_t flags = o->tls ? MH_OPEN_TLS | MH_OPEN_ANCHORS_ON_DEMAND : 0;
+    code = core_call(conn, X_OPEN, 2, (uint32_t[]){ flags, (uint32_t)name_len }, err);
     if (check_call(conn, code, "opening the connection", err)) return (int)err->code;
     if (o->tls) {
         int ev = next_event(conn, connect_ms, "TLS handshake", err);

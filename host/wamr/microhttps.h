@@ -59,7 +59,8 @@ typedef struct microhttps_options {
     uint16_t port;
     int tls;                      /* 1: https with full validation; 0: plain http */
     const char *address;          /* numeric address to connect to instead of resolving host (or NULL) */
-    const char *ca_pem;           /* trust anchors: PEM CERTIFICATE blocks (required for tls) */
+    const char *ca_pem;           /* trust anchors: PEM CERTIFICATE blocks (required for tls); read during
+                                     every handshake (the core asks per issuer), so keep it valid while open */
     size_t ca_pem_len;
     int ca_skip_unusable;         /* 1: skip anchors the core cannot load (system bundles); 0: fail with CONFIG */
     uint32_t connect_timeout_ms;  /* DNS + TCP + TLS handshake; 0: the default */
@@ -78,6 +79,9 @@ typedef struct microhttps {
     uint32_t body_left;
     uint32_t status;              /* of the final head of the current response */
     char host_field[264];         /* the Host field: name, [v6], and :port unless the scheme's default */
+    const char *ca_pem;           /* the caller's bundle, searched when the core asks for an issuer's anchors */
+    size_t ca_pem_len;
+    int ca_skip_unusable;
     int state;
 } microhttps;
 
