@@ -5,13 +5,8 @@ import type { Response } from './response.js';
 
 export const defaultSession = new Session();
 
-type MethodOptions = Omit<RequestOptions, 'method'>;
-
 /** Performs one request; resolves once the response head (and, unless stream: true, the body) has arrived. */
 export const request = (url: string | URL, options?: RequestOptions): Promise<Response> => defaultSession.request(url, options);
-export const get = (url: string | URL, options?: MethodOptions) => request(url, { ...options, method: 'GET' });
-export const head = (url: string | URL, options?: MethodOptions) => request(url, { ...options, method: 'HEAD' });
-export const post = (url: string | URL, options?: MethodOptions) => request(url, { ...options, method: 'POST' });
-export const put = (url: string | URL, options?: MethodOptions) => request(url, { ...options, method: 'PUT' });
-export const patch = (url: string | URL, options?: MethodOptions) => request(url, { ...options, method: 'PATCH' });
-export const del = (url: string | URL, options?: MethodOptions) => request(url, { ...options, method: 'DELETE' });
+
+// The Session's method helpers are bound to it already.
+export const { get, head, post, put, patch, del } = defaultSession;

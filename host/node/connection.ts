@@ -15,7 +15,6 @@ import { AnchorIndex } from './anchorIndex.js';
 import { Headers } from './headers.js';
 import { originKey, cachedSession, rememberSession, forgetSession } from './sessions.js';
 
-export type LimitName = (typeof limitSpecs)[number]['name'];
 export type Limits = Partial<Record<string, number>>;
 
 export interface Timeouts {
@@ -98,6 +97,8 @@ export interface OutgoingRequest {
 }
 
 const encoder = new TextEncoder();
+/** How long an orderly close waits to hand over the TLS close_notify. */
+const CLOSE_NOTIFY_TIMEOUT = 1000;
 
 export class Connection {
   readonly core: Core;
@@ -106,8 +107,6 @@ export class Connection {
   readonly #anchors: AnchorIndex | undefined;
   #closed = false;
   timings: ConnectTimings = { dns: 0, connect: 0, tls: 0 };
-  /** Requests completed on this connection (a pool reuses it when > 0). */
-  requestCount = 0;
   /** Longest wait for the server once connected, in ms (per request). */
   readTimeout: number;
   /** The TLS session after the handshake, as exported by the core. */
@@ -197,9 +196,7 @@ export class Connection {
     for (;;) {
       const ev = x.mh_step();
       if (ev === Event.SEND) {
-        const out = Buffer.from(this.core.view(x.mh_send_ptr(), x.mh_send_len()));
-        await this.#pump.write(out, timeoutMs, phase);
-        x.mh_send_ack(out.length);
+        await this.#sendPending(timeoutMs, phase);
       } else if (ev === Event.RECV) {
         const chunk = await this.#readOrEnd(x.mh_recv_cap(), timeoutMs, phase);
         if (chunk === null) x.mh_recv_eof();
@@ -215,6 +212,14 @@ export class Connection {
         return ev;
       }
     }
+  }
+
+  /** EV_SEND: sends what the core has for the network (copied: the window is reused). */
+  async #sendPending(timeoutMs: number, phase: string): Promise<void> {
+    const x = this.core.x;
+    const out = Buffer.from(this.core.view(x.mh_send_ptr(), x.mh_send_len()));
+    await this.#pump.write(out, timeoutMs, phase);
+    x.mh_send_ack(out.length);
   }
 
   /** The core met an issuer: hand it the anchors whose subject matches, if any. */
@@ -374,11 +379,7 @@ export class Connection {
     try {
       if (this.options.tls && this.#pump.usable) {
         this.core.x.mh_close();
-        while (this.core.x.mh_step() === Event.SEND) {
-          const x = this.core.x;
-          await this.#pump.write(Buffer.from(this.core.view(x.mh_send_ptr(), x.mh_send_len())), 1000, 'close');
-          x.mh_send_ack(x.mh_send_len());
-        }
+        while (this.core.x.mh_step() === Event.SEND) await this.#sendPending(CLOSE_NOTIFY_TIMEOUT, 'close');
       }
     } catch {
       // the peer may already be gone: closing is still complete

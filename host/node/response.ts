@@ -148,7 +148,6 @@ export class Response {
         else throw hostError('INTERNAL', `unexpected core event ${ev} while reading the body`);
       }
       this.#state = 'done';
-      this.#conn.requestCount++;
       this.#release(this.#conn, this.#conn.keepAlive);
     } finally {
       if (this.#state === 'reading') {

@@ -98,12 +98,17 @@ export class Session {
     this.#limiter = options.rateLimit ? new RateLimiter(options.rateLimit, options.rateLimitClock) : undefined;
   }
 
-  get = (url: string | URL, options?: Omit<RequestOptions, 'method'>) => this.request(url, { ...options, method: 'GET' });
-  head = (url: string | URL, options?: Omit<RequestOptions, 'method'>) => this.request(url, { ...options, method: 'HEAD' });
-  post = (url: string | URL, options?: Omit<RequestOptions, 'method'>) => this.request(url, { ...options, method: 'POST' });
-  put = (url: string | URL, options?: Omit<RequestOptions, 'method'>) => this.request(url, { ...options, method: 'PUT' });
-  patch = (url: string | URL, options?: Omit<RequestOptions, 'method'>) => this.request(url, { ...options, method: 'PATCH' });
-  del = (url: string | URL, options?: Omit<RequestOptions, 'method'>) => this.request(url, { ...options, method: 'DELETE' });
+  // One helper per method, bound to this session (the module API exports the default session's).
+  readonly get = this.#withMethod('GET');
+  readonly head = this.#withMethod('HEAD');
+  readonly post = this.#withMethod('POST');
+  readonly put = this.#withMethod('PUT');
+  readonly patch = this.#withMethod('PATCH');
+  readonly del = this.#withMethod('DELETE');
+
+  #withMethod(method: string) {
+    return (url: string | URL, options?: Omit<RequestOptions, 'method'>): Promise<Response> => this.request(url, { ...options, method });
+  }
 
   /** Closes idle pooled connections. */
   close(): Promise<void> {
