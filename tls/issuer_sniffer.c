@@ -17,7 +17,8 @@ enum layer_state {
 };
 
 enum message_state {
-	MESSAGE_HEADER,    /* type (1) and length (3) */
+	MESSAGE_TYPE,      /* the handshake message type (1) */
+	MESSAGE_LENGTH,    /* its length (3); the states below are inside the message */
 	MESSAGE_SKIP,      /* a message other than Certificate */
 	CERT_LIST_LENGTH,  /* certificate_list length (3) */
 	CERT_LENGTH,       /* one certificate's length (3) */
@@ -45,7 +46,6 @@ static struct {
 	unsigned field_have;       /* bytes of a multi-byte length field so far */
 	size_t field_value;
 	unsigned message_type;
-	int type_read;
 	size_t message_left;
 	size_t cert_left;
 
@@ -66,7 +66,7 @@ static struct {
 void issuer_sniffer_reset(void) {
 	__builtin_memset(&s, 0, sizeof s);
 	s.layer = RECORD_HEADER;
-	s.message = MESSAGE_HEADER;
+	s.message = MESSAGE_TYPE;
 }
 
 int issuer_sniffer_pending(void) {
@@ -172,64 +172,62 @@ static void der_byte(unsigned char c) {
 	}
 }
 
-/* Accumulates a 3-byte big-endian length; returns 1 when complete. */
-static int length_field(unsigned char c) {
+/* Accumulates a 3-byte big-endian length; stores it in *out and returns 1
+ * when complete. */
+static int length_field(unsigned char c, size_t *out) {
 	s.field_value = (s.field_value << 8) | c;
 	if (++s.field_have < 3) {
 		return 0;
 	}
+	*out = s.field_value;
+	s.field_value = 0;
 	s.field_have = 0;
 	return 1;
 }
 
 static void message_byte(unsigned char c) {
+	int in_message = s.message >= MESSAGE_SKIP;
+	size_t list_length;
+	if (in_message) {
+		s.message_left--;
+	}
 	switch (s.message) {
-	case MESSAGE_HEADER:
-		if (!s.type_read) {
-			s.message_type = c;
-			s.type_read = 1;
-			s.field_value = 0;
-			break;
-		}
-		if (length_field(c)) {
-			s.type_read = 0;
-			s.message_left = s.field_value;
-			s.field_value = 0;
-			if (s.message_left == 0) {
-				s.message = MESSAGE_HEADER;
-			} else {
-				s.message = s.message_type == HANDSHAKE_CERTIFICATE ? CERT_LIST_LENGTH : MESSAGE_SKIP;
-			}
+	case MESSAGE_TYPE:
+		s.message_type = c;
+		s.message = MESSAGE_LENGTH;
+		break;
+	case MESSAGE_LENGTH:
+		if (length_field(c, &s.message_left)) {
+			/* an empty message ends here; only Certificate is looked into */
+			s.message = s.message_left == 0 ? MESSAGE_TYPE
+				: s.message_type == HANDSHAKE_CERTIFICATE ? CERT_LIST_LENGTH : MESSAGE_SKIP;
 		}
 		break;
 	case MESSAGE_SKIP:
-		if (--s.message_left == 0) {
-			s.message = MESSAGE_HEADER;
-		}
 		break;
 	case CERT_LIST_LENGTH:
-		s.message_left--;
-		if (length_field(c)) {
-			s.field_value = 0;
-			s.message = s.message_left ? CERT_LENGTH : MESSAGE_HEADER;
+		if (length_field(c, &list_length)) {
+			s.message = CERT_LENGTH;
 		}
 		break;
 	case CERT_LENGTH:
-		s.message_left--;
-		if (length_field(c)) {
-			s.cert_left = s.field_value;
-			s.field_value = 0;
+		if (length_field(c, &s.cert_left) && s.cert_left != 0) {
 			der_start();
-			s.message = s.cert_left ? CERT_BODY : (s.message_left ? CERT_LENGTH : MESSAGE_HEADER);
+			s.message = CERT_BODY;
 		}
 		break;
 	case CERT_BODY:
-		s.message_left--;
 		der_byte(c);
 		if (--s.cert_left == 0) {
-			s.message = s.message_left ? CERT_LENGTH : MESSAGE_HEADER;
+			s.message = CERT_LENGTH;
 		}
 		break;
+	}
+	if (in_message && s.message_left == 0) {
+		/* the message ended (a malformed one perhaps inside a length field) */
+		s.message = MESSAGE_TYPE;
+		s.field_have = 0;
+		s.field_value = 0;
 	}
 }
 

@@ -64,7 +64,7 @@ static int closed_on_client_cert;
 static struct {
 	int enabled;
 	int broken;             /* held bytes could not be given back: the connection is over */
-	unsigned char *window;  /* the RECVREC window the host last filled */
+	unsigned char *window;  /* where the held bytes are: the window the host filled, then BearSSL's */
 	size_t held;            /* bytes at window + given that BearSSL has not seen */
 	size_t given;
 } on_demand;
@@ -172,10 +172,7 @@ static unsigned char *tls_window(unsigned which, size_t *len) {
 	*len = 0;
 	switch (which) {
 	case MH_TX_SENDREC: p = br_ssl_engine_sendrec_buf(eng, len); break;
-	case MH_TX_RECVREC:
-		p = on_demand.held ? NULL : br_ssl_engine_recvrec_buf(eng, len);
-		on_demand.window = p;
-		break;
+	case MH_TX_RECVREC: p = on_demand.held ? NULL : br_ssl_engine_recvrec_buf(eng, len); break;
 	case MH_TX_SENDAPP: p = br_ssl_engine_sendapp_buf(eng, len); break;
 	case MH_TX_RECVAPP: p = br_ssl_engine_recvapp_buf(eng, len); break;
 	}
@@ -189,11 +186,12 @@ static void tls_ack(unsigned which, size_t len) {
 	case MH_TX_RECVREC: {
 		/* the ServerHello tells what the server chose (version, suite, MFL) */
 		size_t cap;
-		const unsigned char *received = br_ssl_engine_recvrec_buf(eng, &cap);
+		unsigned char *received = br_ssl_engine_recvrec_buf(eng, &cap);
 		if (received) {
 			server_hello_feed(received, len < cap ? len : cap);
 		}
 		if (on_demand.enabled) {
+			on_demand.window = received;
 			on_demand.held = len;
 			on_demand.given = 0;
 			give_scanned_bytes();
