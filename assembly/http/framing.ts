@@ -5,7 +5,8 @@ import {
   PARSE_BAD_TRANSFER_ENCODING, PARSE_UNEXPECTED_SWITCH, PARSE_TRANSFER_ENCODING_IN_HTTP10,
 } from "../generated/spec";
 import { fail } from "../core/error";
-import { equalsIgnoreCase, isDigit, isWhitespace } from "./chars";
+import { equalsIgnoreCase, isDigit } from "./chars";
+import { firstElement, nextElement, elementLen, NO_ELEMENT } from "./fieldList";
 import { fieldCount, fieldNamePtr, fieldNameLen, fieldValuePtr, fieldValueLen, status, versionMinor } from "./headParser";
 
 export const BODY_NONE: u32 = 0;
@@ -92,26 +93,4 @@ function parseLength(p: usize, n: u32): bool {
   }
   contentLength = v;
   return true;
-}
-
-// Comma-separated list elements with OWS trimmed (RFC 9110 §5.6.1).
-const NO_ELEMENT: u32 = 0xffffffff;
-let elementLen: u32 = NO_ELEMENT;
-let cursor: u32 = 0;
-
-function firstElement(p: usize, n: u32): usize {
-  cursor = 0;
-  return nextElement(p, n);
-}
-
-function nextElement(p: usize, n: u32): usize {
-  if (cursor > n) { elementLen = NO_ELEMENT; return p; }
-  let start = cursor;
-  let end = start;
-  while (end < n && load<u8>(p + end) != 44) end++;
-  cursor = end + 1;
-  while (start < end && isWhitespace(load<u8>(p + start))) start++;
-  while (end > start && isWhitespace(load<u8>(p + end - 1))) end--;
-  elementLen = end - start;
-  return p + start;
 }

@@ -7,7 +7,8 @@ import {
   BODY_NONE, BODY_LENGTH, BODY_CHUNKED, ERR_CONFIG, LIMIT_REQUEST_HEAD_BYTES,
 } from "../generated/spec";
 import { limit } from "../core/limits";
-import { isToken, isFieldValueByte, equalsIgnoreCase, equalsExact, writeAscii, isWhitespace } from "./chars";
+import { listContains } from "./fieldList";
+import { isToken, isFieldValueByte, equalsIgnoreCase, equalsExact, writeAscii } from "./chars";
 
 let buf: usize = 0;
 let cap: u32 = 0;
@@ -51,7 +52,7 @@ export function requestHeader(name: usize, nameLen: u32, value: usize, valueLen:
   // caller would give the server two lengths to choose from.
   if (equalsIgnoreCase(name, nameLen, "host") || equalsIgnoreCase(name, nameLen, "content-length")
     || equalsIgnoreCase(name, nameLen, "transfer-encoding")) return invalid(REQ_MANAGED_HEADER);
-  if (equalsIgnoreCase(name, nameLen, "connection") && containsClose(value, valueLen)) requestAskedClose = true;
+  if (equalsIgnoreCase(name, nameLen, "connection") && listContains(value, valueLen, "close")) requestAskedClose = true;
   if (!append(name, nameLen) || !appendAscii(": ") || !append(value, valueLen) || !appendAscii("\r\n")) return tooLarge();
   return 0;
 }
@@ -139,20 +140,6 @@ function allBytes(p: usize, n: u32, cls: u32): bool {
     if (!ok) return false;
   }
   return true;
-}
-
-function containsClose(p: usize, n: u32): bool {
-  let start: u32 = 0;
-  for (let i: u32 = 0; i <= n; i++) {
-    if (i == n || load<u8>(p + i) == 44) {
-      let s = start, e = i;
-      while (s < e && isWhitespace(load<u8>(p + s))) s++;
-      while (e > s && isWhitespace(load<u8>(p + e - 1))) e--;
-      if (equalsIgnoreCase(p + s, e - s, "close")) return true;
-      start = i + 1;
-    }
-  }
-  return false;
 }
 
 function invalid(detail: u32): u32 {

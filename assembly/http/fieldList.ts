@@ -1,0 +1,33 @@
+// The elements of a comma-separated field value (RFC 9110 §5.6.1), OWS
+// trimmed, walked without copies. Empty elements are reported as length 0.
+import { equalsIgnoreCase, isWhitespace } from "./chars";
+
+export const NO_ELEMENT: u32 = 0xffffffff;
+/** Length of the element last returned, or NO_ELEMENT after the last one. */
+export let elementLen: u32 = NO_ELEMENT;
+let cursor: u32 = 0;
+
+export function firstElement(p: usize, n: u32): usize {
+  cursor = 0;
+  return nextElement(p, n);
+}
+
+export function nextElement(p: usize, n: u32): usize {
+  if (cursor > n) { elementLen = NO_ELEMENT; return p; }
+  let start = cursor;
+  let end = start;
+  while (end < n && load<u8>(p + end) != 44) end++;
+  cursor = end + 1;
+  while (start < end && isWhitespace(load<u8>(p + start))) start++;
+  while (end > start && isWhitespace(load<u8>(p + end - 1))) end--;
+  elementLen = end - start;
+  return p + start;
+}
+
+/** Whether one element of the list is `lowerLiteral`, ignoring ASCII case. */
+export function listContains(p: usize, n: u32, lowerLiteral: string): bool {
+  for (let t = firstElement(p, n); elementLen != NO_ELEMENT; t = nextElement(p, n)) {
+    if (equalsIgnoreCase(t, elementLen, lowerLiteral)) return true;
+  }
+  return false;
+}
