@@ -1,6 +1,6 @@
 // The elements of a comma-separated field value (RFC 9110 §5.6.1), OWS
 // trimmed, walked without copies. Empty elements are reported as length 0.
-import { equalsIgnoreCase, isWhitespace } from "./chars";
+import { equalsIgnoreCase, trimWhitespace, trimmedLen } from "./chars";
 
 export const NO_ELEMENT: u32 = 0xffffffff;
 /** Length of the element last returned, or NO_ELEMENT after the last one. */
@@ -14,14 +14,13 @@ export function firstElement(p: usize, n: u32): usize {
 
 export function nextElement(p: usize, n: u32): usize {
   if (cursor > n) { elementLen = NO_ELEMENT; return p; }
-  let start = cursor;
+  const start = cursor;
   let end = start;
   while (end < n && load<u8>(p + end) != 44) end++;
   cursor = end + 1;
-  while (start < end && isWhitespace(load<u8>(p + start))) start++;
-  while (end > start && isWhitespace(load<u8>(p + end - 1))) end--;
-  elementLen = end - start;
-  return p + start;
+  const off = trimWhitespace(p + start, end - start);
+  elementLen = trimmedLen;
+  return p + start + off;
 }
 
 /** Whether one element of the list is `lowerLiteral`, ignoring ASCII case. */

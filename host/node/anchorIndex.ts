@@ -39,10 +39,14 @@ export function nameHash(name: Uint8Array): string {
 export class AnchorIndex {
   readonly #bySubject = new Map<string, Uint8Array[]>();
   readonly size: number;
+  /** Identifies this set of anchors (TLS sessions are kept per trust setting). */
+  readonly digest: string;
 
   constructor(anchors: readonly Uint8Array[]) {
     let n = 0;
+    const all = createHash('sha256');
     for (const der of anchors) {
+      all.update(createHash('sha256').update(der).digest());
       let key: string;
       try {
         key = nameHash(subjectName(der));
@@ -55,6 +59,7 @@ export class AnchorIndex {
       n++;
     }
     this.size = n;
+    this.digest = all.digest('hex');
   }
 
   /** Anchors whose subject Name has this SHA-256 (cross-signed roots can share a name). */

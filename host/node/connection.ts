@@ -160,7 +160,7 @@ export class Connection {
     }
     const connected = Date.now();
     const conn = new Connection(core, new SocketPump(socket), options, anchors);
-    const origin = originKey(options.host, options.port, options.servername ?? options.host, options.ca);
+    const origin = originKey(options.host, options.port, options.servername ?? options.host, anchors?.digest ?? 'plain');
     conn.#origin = origin;
     const offered = options.tls ? options.session ?? (options.sessionCache === false ? undefined : cachedSession(origin)) : undefined;
     try {
@@ -485,13 +485,26 @@ function warnInsecure(host: string): void {
   process.emitWarning(`microhttps: certificate validation is OFF for ${host} (insecure: true); anyone on the path can read and change this traffic`, { code: 'MICROHTTPS_INSECURE', type: 'SecurityWarning' });
 }
 
-/** One index per set of anchors: Node's roots are indexed once per process. */
-const indexes = new WeakMap<readonly Uint8Array[], AnchorIndex>();
+// One index per trust setting, built at its first connection: the default
+// store once per process, a caller's ca once per value (a PEM string) or object.
+let defaultIndex: AnchorIndex | undefined;
+const indexByObject = new WeakMap<object, AnchorIndex>();
+const indexByPem = new Map<string, AnchorIndex>();
+/** PEM strings whose index is kept (oldest dropped first). */
+const PEM_INDEXES = 32;
 
 function anchorIndex(ca: CaInput | undefined): AnchorIndex {
-  const anchors = trustAnchors(ca);
-  let index = indexes.get(anchors);
-  if (!index) indexes.set(anchors, (index = new AnchorIndex(anchors)));
+  if (ca === undefined) return (defaultIndex ??= new AnchorIndex(trustAnchors()));
+  if (typeof ca !== 'string') {
+    let index = indexByObject.get(ca);
+    if (!index) indexByObject.set(ca, (index = new AnchorIndex(trustAnchors(ca))));
+    return index;
+  }
+  let index = indexByPem.get(ca);
+  if (!index) {
+    indexByPem.set(ca, (index = new AnchorIndex(trustAnchors(ca))));
+    if (indexByPem.size > PEM_INDEXES) indexByPem.delete(indexByPem.keys().next().value as string);
+  }
   return index;
 }
 

@@ -1,25 +1,17 @@
 // TLS sessions kept per origin (host, port, server name), so that the next
 // connection to the same origin offers the last session and can skip the
-// certificate exchange and key agreement. The trust anchors are part of the
-// key: a session validated against one `ca` is never resumed under another. Bytes come from the core's
+// certificate exchange and key agreement. The trust anchors (their digest) are
+// part of the key: a session validated against one `ca` is never resumed under
+// another. Bytes come from the core's
 // mh_session_export and hold the master secret: they never leave this
 // process unless the caller takes them (Response.tls.session).
-import { createHash } from 'node:crypto';
-import { trustAnchors, type CaInput } from './trust.js';
 
 const MAX_ORIGINS = 256;
 
 const sessions = new Map<string, Uint8Array>();
 
-export function originKey(host: string, port: number, servername: string, ca: CaInput | undefined): string {
-  return JSON.stringify([host.toLowerCase(), port, servername.toLowerCase(), trustDigest(ca)]);
-}
-
-function trustDigest(ca: CaInput | undefined): string {
-  if (ca === undefined) return 'node-roots';
-  const h = createHash('sha256');
-  for (const der of trustAnchors(ca)) h.update(createHash('sha256').update(der).digest());
-  return h.digest('hex');
+export function originKey(host: string, port: number, servername: string, trustDigest: string): string {
+  return JSON.stringify([host.toLowerCase(), port, servername.toLowerCase(), trustDigest]);
 }
 
 export function cachedSession(origin: string): Uint8Array | undefined {
