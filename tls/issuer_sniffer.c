@@ -1,4 +1,5 @@
 #include "bearssl.h"
+#include "der_walker.h"
 #include "issuer_sniffer.h"
 
 /* TLS record and handshake constants (RFC 5246). */
@@ -25,15 +26,13 @@ enum message_state {
 	CERT_BODY          /* the certificate's DER */
 };
 
-/* Inside one certificate: Certificate SEQUENCE > TBSCertificate SEQUENCE >
- * [0] version (optional), serialNumber, signature, issuer Name. */
-enum der_state {
-	DER_TAG,
-	DER_LENGTH,
-	DER_LENGTH_BYTES,
-	DER_SKIP_CONTENT,
-	DER_HASH_CONTENT,
-	DER_DONE
+/* Inside one certificate (tls/der_walker.h walks it): Certificate SEQUENCE >
+ * TBSCertificate SEQUENCE > [0] version (optional), serialNumber, signature,
+ * issuer Name. Only the issuer's bytes are looked at. */
+enum {
+	KIND_CERTIFICATE = 1 | DER_DESCEND,
+	KIND_TBS = 2 | DER_DESCEND,
+	KIND_ISSUER = 3
 };
 
 static struct {
@@ -49,14 +48,8 @@ static struct {
 	size_t message_left;
 	size_t cert_left;
 
-	enum der_state der;
-	unsigned depth;            /* 0: Certificate, 1: TBSCertificate, 2: its fields */
-	unsigned field_index;      /* fields of TBSCertificate seen (version not counted) */
-	unsigned tag;
-	size_t length;
-	unsigned length_bytes;
-	size_t content_left;
-	int hashing;
+	der_walker der;            /* the current certificate */
+	int has_version;           /* its TBSCertificate starts with [0] version */
 
 	br_sha256_context sha;
 	unsigned char hash[32];
@@ -81,96 +74,49 @@ void issuer_sniffer_resume(void) {
 	s.pending = 0;
 }
 
-static void der_start(void) {
-	s.der = DER_TAG;
-	s.depth = 0;
-	s.field_index = 0;
-	s.hashing = 0;
+static int der_enter(void *ctx, int parent_kind, unsigned index, unsigned tag,
+	uint32_t len, const unsigned char *hdr, size_t hdr_len)
+{
+	(void)ctx;
+	(void)len;
+	if (parent_kind == 0) {
+		return tag == DER_SEQUENCE ? KIND_CERTIFICATE : 0;
+	}
+	if (parent_kind == KIND_CERTIFICATE) {
+		return index == 0 && tag == DER_SEQUENCE ? KIND_TBS : 0;
+	}
+	if (parent_kind != KIND_TBS) {
+		return 0;
+	}
+	if (index == 0 && tag == DER_CONTEXT_0) {
+		s.has_version = 1;
+		return 0;
+	}
+	if (index != (s.has_version ? 3u : 2u)) {
+		return 0;
+	}
+	/* the issuer Name, hashed whole: its header, then its content */
+	br_sha256_init(&s.sha);
+	br_sha256_update(&s.sha, hdr, hdr_len);
+	return KIND_ISSUER;
 }
 
-static void hash_byte(unsigned char c) {
-	if (s.hashing) {
-		br_sha256_update(&s.sha, &c, 1);
-	}
+static void der_bytes(void *ctx, int kind, const unsigned char *p, size_t n) {
+	(void)ctx;
+	(void)kind;
+	br_sha256_update(&s.sha, p, n);
 }
 
 /* The issuer Name is complete: hold the stream until the host has answered. */
-static void issuer_found(void) {
-	br_sha256_out(&s.sha, s.hash);
-	s.hashing = 0;
-	s.pending = 1;
-	s.der = DER_DONE;
-}
-
-/* The element whose tag and length were just read: enter it, hash it, or skip it. */
-static void der_element(void) {
-	s.content_left = s.length;
-	if (s.depth < 2) {
-		/* the Certificate and TBSCertificate SEQUENCEs are entered, not skipped */
-		s.der = s.tag == DER_SEQUENCE ? DER_TAG : DER_DONE;
-		s.depth++;
-	} else if (s.field_index == 0 && s.tag == DER_CONTEXT_0) {
-		s.der = s.length ? DER_SKIP_CONTENT : DER_TAG; /* version: not a counted field */
-	} else if (++s.field_index == 3) {
-		if (s.length) {
-			s.der = DER_HASH_CONTENT; /* the issuer Name */
-		} else {
-			issuer_found();
-		}
-	} else {
-		s.der = s.length ? DER_SKIP_CONTENT : DER_TAG;
+static void der_leave(void *ctx, int kind) {
+	(void)ctx;
+	if (kind == KIND_ISSUER) {
+		br_sha256_out(&s.sha, s.hash);
+		s.pending = 1;
 	}
 }
 
-/* One byte of a certificate's DER. Malformed DER simply ends the watch for
- * this certificate: BearSSL's own decoder reports the real error. */
-static void der_byte(unsigned char c) {
-	switch (s.der) {
-	case DER_TAG:
-		s.tag = c;
-		if (s.depth == 2 && s.field_index == 2) {
-			/* the next field is the issuer: hash it whole, tag and length included */
-			br_sha256_init(&s.sha);
-			s.hashing = 1;
-		}
-		hash_byte(c);
-		s.der = DER_LENGTH;
-		break;
-	case DER_LENGTH:
-		hash_byte(c);
-		if (c < 0x80) {
-			s.length = c;
-			der_element();
-		} else if (c >= 0x81 && c <= 0x83) {
-			s.length = 0;
-			s.length_bytes = c & 0x7f;
-			s.der = DER_LENGTH_BYTES;
-		} else {
-			s.der = DER_DONE;
-		}
-		break;
-	case DER_LENGTH_BYTES:
-		hash_byte(c);
-		s.length = (s.length << 8) | c;
-		if (--s.length_bytes == 0) {
-			der_element();
-		}
-		break;
-	case DER_SKIP_CONTENT:
-		if (--s.content_left == 0) {
-			s.der = DER_TAG;
-		}
-		break;
-	case DER_HASH_CONTENT:
-		hash_byte(c);
-		if (--s.content_left == 0) {
-			issuer_found();
-		}
-		break;
-	case DER_DONE:
-		break;
-	}
-}
+static const der_visitor issuer_visitor = { der_enter, der_bytes, der_leave };
 
 /* Accumulates a 3-byte big-endian length; stores it in *out and returns 1
  * when complete. */
@@ -212,12 +158,14 @@ static void message_byte(unsigned char c) {
 		break;
 	case CERT_LENGTH:
 		if (length_field(c, &s.cert_left) && s.cert_left != 0) {
-			der_start();
+			/* malformed DER just ends the watch: BearSSL reports the real error */
+			der_walker_init(&s.der, &issuer_visitor, 0, (uint32_t)s.cert_left);
+			s.has_version = 0;
 			s.message = CERT_BODY;
 		}
 		break;
 	case CERT_BODY:
-		der_byte(c);
+		der_walker_push(&s.der, &c, 1);
 		if (--s.cert_left == 0) {
 			s.message = CERT_LENGTH;
 		}
