@@ -4,32 +4,16 @@
 // enter the core's trust store, so its RAM does not depend on how many roots
 // the host knows.
 import { createHash } from 'node:crypto';
+import { readTlv, children } from './der.js';
 
-/** The DER bytes (tag, length and content) of the element starting at `at`, and where the content starts. */
-function element(der: Uint8Array, at: number): { start: number; contentStart: number; end: number; tag: number } {
-  const tag = der[at];
-  let len = der[at + 1];
-  let contentStart = at + 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    if (n < 1 || n > 3) throw new Error('unsupported DER length');
-    len = 0;
-    for (let i = 0; i < n; i++) len = (len << 8) | der[at + 2 + i];
-    contentStart += n;
-  }
-  const end = contentStart + len;
-  if (end > der.length) throw new Error('truncated DER');
-  return { start: at, contentStart, end, tag };
-}
-
-/** The subject Name of an X.509 certificate, as DER. */
+/** The subject Name of an X.509 certificate, as DER (tag and length included). */
 export function subjectName(cert: Uint8Array): Uint8Array {
-  const tbs = element(cert, element(cert, 0).contentStart);
-  let at = tbs.contentStart;
-  if (cert[at] === 0xa0) at = element(cert, at).end; // [0] version
-  for (let i = 0; i < 4; i++) at = element(cert, at).end; // serial, signature, issuer, validity
-  const subject = element(cert, at);
-  return cert.subarray(subject.start, subject.end);
+  const tbs = readTlv(cert, readTlv(cert, 0).start);
+  const fields = children(cert, tbs);
+  // [0] version (optional), serialNumber, signature, issuer, validity, subject
+  const subject = fields[fields[0]?.tag === 0xa0 ? 5 : 4];
+  if (!subject) throw new RangeError('certificate without a subject');
+  return cert.subarray(subject.at, subject.end);
 }
 
 export function nameHash(name: Uint8Array): string {

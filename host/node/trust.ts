@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import { PeerField, TlsReason } from './generated/spec.js';
 import { hostError, MicroHttpsError } from './errors.js';
+import { readTlv, children, type Tlv } from './der.js';
 
 export type CaInput = string | Uint8Array | ReadonlyArray<string | Uint8Array>;
 
@@ -92,33 +93,6 @@ export function clientIdentity(cert: PemInput, key: PemInput): { certs: Uint8Arr
   const m = /-----BEGIN (PRIVATE KEY|RSA PRIVATE KEY|EC PRIVATE KEY)-----([\s\S]*?)-----END \1-----/.exec(text);
   if (!m) throw new TypeError('key holds no PEM "BEGIN PRIVATE KEY", "BEGIN RSA PRIVATE KEY" or "BEGIN EC PRIVATE KEY" block');
   return { certs, key: new Uint8Array(Buffer.from(m[2].replace(/\s+/g, ''), 'base64')) };
-}
-
-/** One DER element: tag, and where its value lies. */
-interface Tlv { tag: number; start: number; end: number }
-
-function readTlv(der: Uint8Array, at: number): Tlv {
-  const tag = der[at];
-  let len = der[at + 1];
-  let start = at + 2;
-  if (len & 0x80) {
-    const n = len & 0x7f;
-    len = 0;
-    for (let i = 0; i < n; i++) len = len * 256 + der[start + i];
-    start += n;
-  }
-  if (start + len > der.length) throw new RangeError('truncated DER');
-  return { tag, start, end: start + len };
-}
-
-function children(der: Uint8Array, parent: Tlv): Tlv[] {
-  const out: Tlv[] = [];
-  for (let at = parent.start; at < parent.end;) {
-    const t = readTlv(der, at);
-    out.push(t);
-    at = t.end;
-  }
-  return out;
 }
 
 const ATTRIBUTE_NAMES: Record<string, string> = {
