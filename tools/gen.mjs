@@ -23,7 +23,6 @@ function constants() {
   for (const d of errors.parseDetails.list) rows.push([`PARSE_${d.name}`, d.id, d.message]);
   for (const d of errors.requestDetails.list) rows.push([`REQ_${d.name}`, d.id, d.message]);
   for (const l of limits.limits) rows.push([`LIMIT_${snake(l.name)}`, l.id, l.doc]);
-  for (const l of limits.limits) rows.push([`LIMIT_${snake(l.name)}_MAX`, l.max, `largest value of ${l.name}`]);
   rows.push(['LIMIT_COUNT', limits.limits.length + 1, 'one more than the highest limit id']);
   rows.push(['ARENA_BYTES', limits.arenaBytes, 'arena for per-connection buffers']);
   rows.push(['STACK_BYTES', limits.stackBytes, 'C stack size']);
