@@ -1,11 +1,11 @@
 // The core's ABI: every export of microhttps.wasm is here, and only numbers
 // cross it. docs/abi.md is the contract; spec/abi.json holds the constants.
 import {
-  ABI_VERSION, XFER_BYTES, STACK_BYTES, ERR_CONFIG, ERR_STATE,
+  ABI_VERSION, ERR_CONFIG, ERR_STATE,
   LIMIT_HEADER_BYTES, LIMIT_HEADER_COUNT, LIMIT_REQUEST_HEAD_BYTES, LIMIT_IO_BUFFER_BYTES, LIMIT_TRUST_STORE_BYTES, LIMIT_CLIENT_CERT_BYTES,
   LIMIT_MAX_FRAGMENT_BYTES, TLS_RECORD_OVERHEAD,
   MEM_STACK_SIZE, MEM_STACK_PEAK, MEM_STATIC_DATA, MEM_ARENA_SIZE, MEM_ARENA_USED, MEM_IO_BUFFER,
-  MEM_HEAD_BUFFER, MEM_REQUEST_HEAD, MEM_TRUST_STORE, MEM_TLS_STATE, MEM_XFER_WINDOW, MEM_HEAP_BASE,
+  MEM_HEAD_BUFFER, MEM_REQUEST_HEAD, MEM_TRUST_STORE, MEM_TLS_STATE, MEM_XFER_WINDOW, MEM_HEAP_BASE, MEM_USED_PEAK,
   OPEN_TLS, OPEN_ANCHORS_ON_DEMAND, TX_SENDREC, TX_RECVREC,
 } from "./generated/spec";
 // Brings in the abort handler the build names with --use abort=...
@@ -16,7 +16,7 @@ import { carve, arenaUsed } from "./core/arena";
 import {
   tx_open, tx_ack, tx_close, tx_version, tx_suite, store_init, store_add, store_used, store_count, store_detail,
   tx_anchor_pending, tx_anchor_query, tx_anchor_resume,
-  mem_stack_paint, mem_stack_peak, mem_tls_state, mem_arena_size, hash_sha256, tx_reason, tx_offender_ptr, tx_offender_len, pin_add,
+  mem_stack_paint, mem_stack_peak, mem_tls_state, mem_arena_size, mem_stack_size, mem_xfer_size, hash_sha256, tx_reason, tx_offender_ptr, tx_offender_len, pin_add,
   peer_count, peer_field_ptr, peer_field_len, client_init, client_cert_add, client_key_set, client_detail,
   session_export, session_import, session_resumed, tls_max_fragment,
 } from "./core/tls";
@@ -69,7 +69,7 @@ export function mh_init(): u32 {
   if (!validMaxFragment(limit(LIMIT_MAX_FRAGMENT_BYTES))) return ERR_CONFIG;
   mem_stack_paint();
   initChars();
-  xfer = carve(XFER_BYTES);
+  xfer = carve(mem_xfer_size());
   const head = carve(limit(LIMIT_HEADER_BYTES));
   const index = carve(limit(LIMIT_HEADER_COUNT) * FIELD_ENTRY_BYTES);
   const request = carve(limit(LIMIT_REQUEST_HEAD_BYTES));
@@ -87,12 +87,12 @@ export function mh_init(): u32 {
 }
 
 export function mh_xfer_ptr(): usize { return xfer; }
-export function mh_xfer_cap(): u32 { return XFER_BYTES; }
+export function mh_xfer_cap(): u32 { return mem_xfer_size(); }
 
 /** Adds the DER certificate in the transfer window as a trust anchor:
  *  before mh_open, or while the core asks for anchors (EV_NEED_ANCHOR). */
 export function mh_anchor_add(len: u32): u32 {
-  if (!limitsFrozen() || (opened && !tx_anchor_pending()) || len > XFER_BYTES) return ERR_STATE;
+  if (!limitsFrozen() || (opened && !tx_anchor_pending()) || len > mem_xfer_size()) return ERR_STATE;
   const code = store_add(xfer, len);
   callDetail = store_detail();
   return code;
@@ -102,7 +102,7 @@ export function mh_anchor_count(): u32 { return store_count(); }
 
 /** SHA-256 of transfer-window bytes [offset, offset+len): 32 bytes at the returned address (0 if out of the window). */
 export function mh_sha256(offset: u32, len: u32): usize {
-  if (!limitsFrozen() || <u64>offset + len > XFER_BYTES) return 0;
+  if (!limitsFrozen() || <u64>offset + len > mem_xfer_size()) return 0;
   return hash_sha256(xfer + offset, len);
 }
 
@@ -124,14 +124,15 @@ export function mh_pin_add(): u32 {
 
 /** Appends the DER certificate in the transfer window to the client certificate chain (leaf first). */
 export function mh_client_cert_add(len: u32): u32 {
-  if (!limitsFrozen() || opened || len > XFER_BYTES) return ERR_STATE;
-  callDetail = 0;
-  return client_cert_add(xfer, len);
+  if (!limitsFrozen() || opened || len > mem_xfer_size()) return ERR_STATE;
+  const code = client_cert_add(xfer, len);
+  callDetail = client_detail();
+  return code;
 }
 
 /** Sets the client's private key from the DER in the transfer window (PKCS#8, RSA or EC form). */
 export function mh_client_key_set(len: u32): u32 {
-  if (!limitsFrozen() || opened || len > XFER_BYTES) return ERR_STATE;
+  if (!limitsFrozen() || opened || len > mem_xfer_size()) return ERR_STATE;
   const code = client_key_set(xfer, len);
   callDetail = client_detail();
   return code;
@@ -139,7 +140,7 @@ export function mh_client_key_set(len: u32): u32 {
 
 /** Starts a connection: TLS when flags has OPEN_TLS, to the server name in the transfer window. */
 export function mh_open(flags: u32, nameLen: u32): u32 {
-  if (!limitsFrozen() || nameLen > XFER_BYTES) return ERR_STATE;
+  if (!limitsFrozen() || nameLen > mem_xfer_size()) return ERR_STATE;
   clearError();
   connectionReset();
   opened = true;
@@ -168,7 +169,7 @@ export function mh_recv_eof(): void { markPeerEof(); }
 
 /** Transfer window: method, then target, then host, back to back. */
 export function mh_request_start(methodLen: u32, targetLen: u32, hostLen: u32): u32 {
-  if (<u64>methodLen + targetLen + hostLen > XFER_BYTES) return ERR_CONFIG;
+  if (<u64>methodLen + targetLen + hostLen > mem_xfer_size()) return ERR_CONFIG;
   const code = beginRequest();
   if (code != 0) return code;
   return checkCall(requestStart(xfer, methodLen, xfer + methodLen, targetLen, xfer + methodLen + targetLen, hostLen));
@@ -177,7 +178,7 @@ export function mh_request_start(methodLen: u32, targetLen: u32, hostLen: u32): 
 /** Transfer window: name, then value. */
 export function mh_request_header(nameLen: u32, valueLen: u32): u32 {
   if (!requestBuilding()) return ERR_STATE;
-  if (<u64>nameLen + valueLen > XFER_BYTES) return ERR_CONFIG;
+  if (<u64>nameLen + valueLen > mem_xfer_size()) return ERR_CONFIG;
   return checkCall(requestHeader(xfer, nameLen, xfer + nameLen, valueLen));
 }
 
@@ -189,7 +190,7 @@ export function mh_request_end(bodyKind: u32, lengthLow: u32, lengthHigh: u32): 
 }
 
 /** Offers n body bytes from the transfer window; returns how many were taken (-1: error). */
-export function mh_body_write(n: u32): i32 { return writeBody(xfer, min(n, XFER_BYTES)); }
+export function mh_body_write(n: u32): i32 { return writeBody(xfer, min(n, mem_xfer_size())); }
 export function mh_body_end(): u32 { return endBodyRequested(); }
 
 function checkCall(code: u32): u32 {
@@ -244,14 +245,14 @@ export function mh_session_export(): u32 {
 
 /** Takes a session exported earlier from the transfer window; the next TLS mh_open offers it. */
 export function mh_session_import(len: u32): u32 {
-  if (!limitsFrozen() || len > XFER_BYTES) return ERR_STATE;
+  if (!limitsFrozen() || len > mem_xfer_size()) return ERR_STATE;
   return session_import(xfer, len);
 }
 
 export function mh_mem(kind: u32): u32 {
-  if (kind == MEM_STACK_SIZE) return STACK_BYTES;
+  if (kind == MEM_STACK_SIZE) return mem_stack_size();
   if (kind == MEM_STACK_PEAK) return mem_stack_peak();
-  if (kind == MEM_STATIC_DATA) return ((<u32>__heap_base + 15) & ~15) - STACK_BYTES - mem_arena_size();
+  if (kind == MEM_STATIC_DATA) return staticData();
   if (kind == MEM_ARENA_SIZE) return mem_arena_size();
   if (kind == MEM_ARENA_USED) return arenaUsed();
   if (kind == MEM_IO_BUFFER) return ioBufferBytes();
@@ -259,8 +260,14 @@ export function mh_mem(kind: u32): u32 {
   if (kind == MEM_REQUEST_HEAD) return limit(LIMIT_REQUEST_HEAD_BYTES);
   if (kind == MEM_TRUST_STORE) return store_used();
   if (kind == MEM_TLS_STATE) return mem_tls_state();
-  if (kind == MEM_XFER_WINDOW) return XFER_BYTES;
+  if (kind == MEM_XFER_WINDOW) return mem_xfer_size();
   // the build aligns the exported __heap_base to 16 bytes; report the same figure
   if (kind == MEM_HEAP_BASE) return (<u32>__heap_base + 15) & ~15;
+  if (kind == MEM_USED_PEAK) return staticData() + mem_stack_peak() + arenaUsed();
   return 0;
+}
+
+/** C and AssemblyScript statics: everything below __heap_base but the stack and the arena. */
+function staticData(): u32 {
+  return ((<u32>__heap_base + 15) & ~15) - mem_stack_size() - mem_arena_size();
 }

@@ -1,22 +1,29 @@
 #include <string.h>
 #include "client_auth.h"
-#include "generated/spec.h"
+#include "ec_choice.h"
+#include "profile.h"
 
 #define MIN_RSA_BITS 2048
 
+/* Profiles built with MH_NO_CLIENT_CERTS keep only the recording class:
+ * a server that asks for a certificate still gets an empty Certificate
+ * message, and a refusal is still reported as TLS_CLIENT_CERT. */
 static struct {
+#if !MH_NO_CLIENT_CERTS
 	unsigned char *region;
 	size_t size, used;
 	br_x509_certificate chain[MH_PEER_MAX_CLIENT_CERTS];
 	size_t chain_len;
 	br_skey_decoder_context key;
 	int key_type;                    /* 0 until a key is set */
+#endif
 	int detail;
 	const br_ssl_client_certificate_class *vtable;    /* ours: records, then forwards */
 	const br_ssl_client_certificate_class **inner;    /* BearSSL's single-cert class, or none */
 	int requested, sent;
 } auth;
 
+#if !MH_NO_CLIENT_CERTS
 void client_auth_init(unsigned char *region, size_t size) {
 	auth.region = region;
 	auth.size = size;
@@ -26,6 +33,7 @@ void client_auth_init(unsigned char *region, size_t size) {
 }
 
 int client_auth_add_cert(const unsigned char *der, size_t len) {
+	auth.detail = 0;
 	if (auth.chain_len == MH_PEER_MAX_CLIENT_CERTS || len == 0 || len > auth.size - auth.used) {
 		return MH_ERR_CONFIG;
 	}
@@ -57,6 +65,27 @@ int client_auth_set_key(const unsigned char *der, size_t len) {
 	}
 	return 0;
 }
+
+#else
+void client_auth_init(unsigned char *region, size_t size) {
+	(void)region;
+	(void)size;
+}
+
+int client_auth_add_cert(const unsigned char *der, size_t len) {
+	(void)der;
+	(void)len;
+	auth.detail = MH_DETAIL_NOT_IN_PROFILE;
+	return MH_ERR_CONFIG;
+}
+
+int client_auth_set_key(const unsigned char *der, size_t len) {
+	(void)der;
+	(void)len;
+	auth.detail = MH_DETAIL_NOT_IN_PROFILE;
+	return MH_ERR_CONFIG;
+}
+#endif
 
 int client_auth_detail(void) {
 	return auth.detail;
@@ -125,6 +154,7 @@ int client_auth_install(br_ssl_client_context *cc) {
 	auth.requested = 0;
 	auth.sent = 0;
 	auth.inner = 0;
+#if !MH_NO_CLIENT_CERTS
 	if ((auth.chain_len == 0) != (auth.key_type == 0)) {
 		return MH_ERR_CONFIG;
 	}
@@ -135,9 +165,10 @@ int client_auth_install(br_ssl_client_context *cc) {
 	} else if (auth.key_type == BR_KEYTYPE_EC) {
 		br_ssl_client_set_single_ec(cc, auth.chain, auth.chain_len,
 			br_skey_decoder_get_ec(&auth.key), BR_KEYTYPE_SIGN, BR_KEYTYPE_EC,
-			br_ec_get_default(), br_ecdsa_sign_asn1_get_default());
+			ec_choice(), br_ecdsa_sign_asn1_get_default());
 		auth.inner = cc->client_auth_vtable;
 	}
+#endif
 	auth.vtable = &recording_class;
 	cc->client_auth_vtable = &auth.vtable;
 	return 0;

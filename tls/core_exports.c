@@ -7,6 +7,7 @@
 #include "transport.h"
 #include "trust_store.h"
 #include "memory.h"
+#include "profile.h"
 #include "x509_policy.h"
 #include "client_auth.h"
 
@@ -171,6 +172,15 @@ unsigned char *mem_arena(void) { return memory_arena(); }
 
 CORE_EXPORT(mem_arena_size)
 size_t mem_arena_size(void) { return memory_arena_size(); }
+
+CORE_EXPORT(mem_stack_size)
+size_t mem_stack_size(void) { return memory_stack_size(); }
+
+CORE_EXPORT(mem_xfer_size)
+size_t mem_xfer_size(void) { return memory_xfer_size(); }
+
+CORE_EXPORT(limit_default)
+unsigned limit_default(unsigned id, unsigned fallback) { return profile_limit_default(id, fallback); }
 
 /* SHA-256 of len bytes at data, into a static 32-byte result: hosts use it to
  * index trust anchors by subject Name for EV_NEED_ANCHOR without a hash of

@@ -3,20 +3,14 @@
 #include "memory.h"
 #include "x509_policy.h"
 #include "client_auth.h"
-#include "generated/spec.h"
-
-/* A build profile may size the arena (tools/profiles.mjs); spec/limits.json
- * holds the default. */
-#ifndef MH_PROFILE_ARENA_BYTES
-#define MH_PROFILE_ARENA_BYTES MH_ARENA_BYTES
-#endif
+#include "profile.h"
 
 /* BSS: zero-filled at instantiation, so it costs no bytes in the .wasm file. */
 static unsigned char arena[MH_PROFILE_ARENA_BYTES] __attribute__((aligned(16)));
 
 #define STACK_PAINT 0xA5u
 
-/* With --stack-first the stack occupies [0, MH_STACK_BYTES) and grows down
+/* With --stack-first the stack occupies [0, MH_PROFILE_STACK_BYTES) and grows down
  * from its top. Address 0 is left alone so a null write stays visible. */
 #define STACK_LOW 16u
 
@@ -26,6 +20,14 @@ unsigned char *memory_arena(void) {
 
 size_t memory_arena_size(void) {
 	return sizeof arena;
+}
+
+size_t memory_stack_size(void) {
+	return MH_PROFILE_STACK_BYTES;
+}
+
+size_t memory_xfer_size(void) {
+	return MH_PROFILE_XFER_BYTES;
 }
 
 void memory_stack_paint(void) {
@@ -40,10 +42,10 @@ void memory_stack_paint(void) {
 size_t memory_stack_peak(void) {
 	const volatile unsigned char *p = (const volatile unsigned char *)(uintptr_t)STACK_LOW;
 	uintptr_t a = STACK_LOW;
-	while (a < MH_STACK_BYTES && p[a - STACK_LOW] == STACK_PAINT) {
+	while (a < MH_PROFILE_STACK_BYTES && p[a - STACK_LOW] == STACK_PAINT) {
 		a++;
 	}
-	return MH_STACK_BYTES - a;
+	return MH_PROFILE_STACK_BYTES - a;
 }
 
 size_t memory_tls_state(void) {

@@ -6,6 +6,9 @@
 
 unsigned char *memory_arena(void);
 size_t memory_arena_size(void);
+/* The profile's C stack and transfer window (tls/profile.h). */
+size_t memory_stack_size(void);
+size_t memory_xfer_size(void);
 
 /* Fills the unused part of the stack with a pattern, so that
  * memory_stack_peak() can later tell how deep the stack has been. */

@@ -13,6 +13,8 @@
 #include "generated/spec.h"
 #include "crypto/fast_crypto.h"
 #include "tls_session.h"
+#include "profile.h"
+#include "ec_choice.h"
 
 static br_ssl_client_context client;
 static br_x509_minimal_context x509;
@@ -25,8 +27,10 @@ static const uint16_t suites[] = {
 	BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
 	BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
 	BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+#if !MH_NO_AES_256
 	BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
 	BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+#endif
 };
 
 /* SHA-1 and MD5 are left out on purpose: certificates signed with them then
@@ -35,8 +39,10 @@ static const struct {
 	int id;
 	const br_hash_class *impl;
 } hashes[] = {
-	{ br_sha224_ID, &br_sha224_vtable }, { br_sha256_ID, &br_sha256_vtable },
-	{ br_sha384_ID, &br_sha384_vtable }, { br_sha512_ID, &br_sha512_vtable },
+	{ br_sha256_ID, &br_sha256_vtable }, { br_sha384_ID, &br_sha384_vtable },
+#if !MH_NO_SHA_224_512
+	{ br_sha224_ID, &br_sha224_vtable }, { br_sha512_ID, &br_sha512_vtable },
+#endif
 };
 
 static int suite_offered(unsigned suite) {
@@ -78,10 +84,10 @@ static void configure_engine(void) {
 	 * clients have no use for it. */
 	br_ssl_engine_add_flags(eng, BR_OPT_NO_RENEGOTIATION);
 	br_ssl_engine_set_suites(eng, suites, sizeof suites / sizeof suites[0]);
-	br_ssl_client_set_default_rsapub(&client);
+	/* no RSA key exchange is offered, so no RSA encryption (rsapub) is set */
 	br_ssl_engine_set_default_rsavrfy(eng);
-	br_ssl_engine_set_default_ecdsa(eng);
-	br_ssl_engine_set_default_ec(eng);
+	br_ssl_engine_set_ec(eng, ec_choice());
+	br_ssl_engine_set_ecdsa(eng, br_ecdsa_vrfy_asn1_get_default());
 	for (size_t i = 0; i < sizeof hashes / sizeof hashes[0]; i++) {
 		br_ssl_engine_set_hash(eng, hashes[i].id, hashes[i].impl);
 	}

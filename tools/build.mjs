@@ -14,7 +14,7 @@ import { cpus } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readWasm, staticDataEnd, exportedGlobal } from './wasm-reader.mjs';
-import { PROFILES, selectProfiles, toolFlags } from './profiles.mjs';
+import { PROFILES, profileDefines, selectProfiles, toolFlags } from './profiles.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'build');
@@ -86,10 +86,10 @@ async function compileC(clang, sources, flags, objDir) {
   return objects;
 }
 
-function linkC(clang, objects, memoryBytes, output) {
+function linkC(clang, objects, stackBytes, memoryBytes, output) {
   const args = [
     '--target=wasm32', '-nostdlib', '-Wl,--no-entry', '-Wl,--stack-first',
-    `-Wl,-z,stack-size=${limits.stackBytes}`, '-Wl,--export=__heap_base', '-Wl,--gc-sections',
+    `-Wl,-z,stack-size=${stackBytes}`, '-Wl,--export=__heap_base', '-Wl,--gc-sections',
     '-Wl,--strip-debug', ...objects, '-o', output,
   ];
   if (memoryBytes) args.push(`-Wl,--initial-memory=${memoryBytes}`, `-Wl,--max-memory=${memoryBytes}`);
@@ -113,7 +113,7 @@ async function main() {
   const brRoot = bearssl.startsWith('/') ? bearssl : join(root, bearssl);
 
   // Profiles that build the same core (features and arena) share one build.
-  const sameCore = (p) => `${p.features.join(',')}|${p.arenaBytes ?? ''}`;
+  const sameCore = (p) => `${p.features.join(',')}|${p.optimize ?? ''}|${profileDefines(p, limits.limits).join(' ')}`;
   const byCore = new Map();
   for (const p of profiles) byCore.set(sameCore(p), [...(byCore.get(sameCore(p)) ?? []), p]);
   for (const [key, group] of byCore) {
@@ -135,11 +135,12 @@ async function main() {
 }
 
 /** Builds the core of one profile in dir; returns the file and its __heap_base. */
-async function buildCore(clang, brRoot, { features, arenaBytes }, dir) {
-  const flags = toolFlags(features);
-  step(`compiling C (${clang}) for features ${features.join(', ')}`);
+async function buildCore(clang, brRoot, profile, dir) {
+  const flags = toolFlags(profile.features);
+  const stackBytes = profile.stackBytes ?? limits.stackBytes;
+  step(`compiling C (${clang}) for profile ${profile.name}: ${profile.features.join(', ')}`);
   const cflags = [
-    '--target=wasm32', '-O2', ...flags.clang, '-ffreestanding', '-nostdlib',
+    '--target=wasm32', profile.optimize === 'size' ? '-Oz' : '-O2', ...flags.clang, '-ffreestanding', '-nostdlib',
     '-ffunction-sections', '-fdata-sections', '-fvisibility=hidden',
     '-isystem', join(root, 'tls', 'include'), '-I', join(brRoot, 'inc'), '-I', join(brRoot, 'src'), '-I', join(root, 'tls'),
     // BearSSL must never reach for OS time or randomness (hosts supply both),
@@ -148,37 +149,38 @@ async function buildCore(clang, brRoot, { features, arenaBytes }, dir) {
     '-Wall', '-Wno-unused-function',
     // a call to an undeclared function links as a trap in wasm: never let one through
     '-Werror=implicit-function-declaration',
-    ...(arenaBytes ? [`-DMH_PROFILE_ARENA_BYTES=${arenaBytes}`] : []),
+    ...profileDefines(profile, limits.limits),
   ];
   const objects = await compileC(clang, [...cFiles(join(brRoot, 'src')), ...cFiles(join(root, 'tls'))], cflags, join(dir, 'obj'));
 
   // Pass 1 learns where C's static data ends; AssemblyScript's data goes
   // right after it; pass 2 sizes the one memory to hold both exactly.
   step('linking C (pass 1)');
-  linkC(clang, objects, 0, join(dir, 'tls.wasm'));
+  linkC(clang, objects, stackBytes, 0, join(dir, 'tls.wasm'));
   const cHeapBase = heapBaseOf(join(dir, 'tls.wasm'));
 
   step('compiling AssemblyScript');
   // asconfig.json holds the compiler options; the memory base, output and features are set here.
   run(bin('asc'), ['--config', 'asconfig.json', '--target', 'release', '--memoryBase', String(cHeapBase),
+    ...(profile.optimize === 'size' ? ['--shrinkLevel', '2'] : []),
     '--outFile', join(dir, 'http.wasm'), ...flags.asc]);
   const asEnd = staticDataEnd(readWasm(readFileSync(join(dir, 'http.wasm'))));
   const heapBase = Math.ceil(Math.max(cHeapBase, asEnd) / 16) * 16;
   const memoryBytes = Math.ceil(heapBase / PAGE) * PAGE;
 
   step('linking C (pass 2)');
-  linkC(clang, objects, memoryBytes, join(dir, 'tls.wasm'));
+  linkC(clang, objects, stackBytes, memoryBytes, join(dir, 'tls.wasm'));
 
   step('merging and optimising');
   run(bin('wasm-merge'), [join(dir, 'tls.wasm'), 'env', join(dir, 'http.wasm'), 'http', '-o', join(dir, 'merged.wasm'),
     ...flags.merge, '--skip-export-conflicts']);
   const file = join(dir, 'microhttps.wasm');
-  await finalize(join(dir, 'merged.wasm'), file, heapBase, flags.binaryen);
+  await finalize(join(dir, 'merged.wasm'), file, heapBase, flags.binaryen, profile.optimize === 'size' ? 2 : 1);
   return { file, heapBase };
 }
 
 /** Keeps only the ABI's exports, points __heap_base at the true end of static data, optimises. */
-async function finalize(input, output, heapBase, features) {
+async function finalize(input, output, heapBase, features, shrinkLevel) {
   const { default: binaryen } = await import('binaryen');
   const m = binaryen.readBinary(readFileSync(input));
   m.setFeatures(features.reduce((mask, f) => mask | binaryen.Features[f], binaryen.Features.MVP));
@@ -193,7 +195,7 @@ async function finalize(input, output, heapBase, features) {
   m.addGlobal('mh_data_end', binaryen.i32, false, m.i32.const(heapBase));
   m.addGlobalExport('mh_data_end', '__data_end');
   binaryen.setOptimizeLevel(3);
-  binaryen.setShrinkLevel(1);
+  binaryen.setShrinkLevel(shrinkLevel);
   m.optimize();
   if (!m.validate()) throw new Error('final module does not validate');
   writeFileSync(output, m.emitBinary());

@@ -26,13 +26,56 @@ const WABT_DEFAULT_ON = ['mutable-globals', 'saturating-float-to-int', 'sign-ext
 // WAMR's classic interpreter has none.
 const WAMR_INTERPRETERS = ['bulk-memory', 'sign-ext', 'mutable-globals', 'nontrapping-fptoint'];
 
-// arenaBytes sizes the static arena the per-connection buffers are carved
-// from (default: spec/limits.json). It is RAM on a board, all of it: WAMR keeps
-// linear memory up to __heap_base. The default limits carve 67,472 bytes.
+// A profile may also set, for its binary alone:
+//   arenaBytes, stackBytes, xferBytes  the static arena the per-connection
+//       buffers are carved from, the C stack, and the transfer window
+//       (defaults: spec/limits.json). The arena is RAM on a board, all of it:
+//       WAMR keeps linear memory up to __heap_base. The default limits carve
+//       67,472 bytes.
+//   limits  default values of spec/limits.json's limits (by name), which
+//       mh_limit_get reports and a host may still change before mh_init.
+//   tls  TLS features left out of the binary (tls/profile.h), each a C macro.
+//   optimize  'size' builds with clang -Oz and binaryen's shrink level 2.
+// Every profile has memoryBudget: the most linear memory (mh_mem USED_PEAK:
+// static data + deepest stack + arena carved) an HTTPS GET over an ECDSA
+// chain may need with its default limits, with 16 KiB records and with a
+// 1 KiB Maximum Fragment Length; test/memory-budgets.test.mjs checks them.
+// They guard against regressions; docs/memory.md compares them with issue 6's
+// targets (32 KiB and 16 KiB), which no profile meets.
 export const PROFILES = [
-  { name: 'full', output: 'microhttps.wasm', features: [...WAMR_INTERPRETERS, 'simd128'], doc: 'the core the Node host loads: wasm SIMD for ChaCha20 and Poly1305 (tls/crypto/); room for large limits' },
-  { name: 'portable', output: 'microhttps-portable.wasm', features: WAMR_INTERPRETERS, arenaBytes: 80 * 1024, doc: 'runs on every WAMR execution mode, including the classic interpreter; an arena for the default limits (with trust anchors on demand)' },
+  { name: 'full', output: 'microhttps.wasm', features: [...WAMR_INTERPRETERS, 'simd128'], memoryBudget: { records16k: 104 * 1024, mfl1024: 88 * 1024 }, doc: 'the core the Node host loads: wasm SIMD for ChaCha20 and Poly1305 (tls/crypto/); room for large limits' },
+  { name: 'portable', output: 'microhttps-portable.wasm', features: WAMR_INTERPRETERS, arenaBytes: 80 * 1024, memoryBudget: { records16k: 104 * 1024, mfl1024: 88 * 1024 }, doc: 'runs on every WAMR execution mode, including the classic interpreter; an arena for the default limits (with trust anchors on demand)' },
+  {
+    name: 'small', output: 'microhttps-small.wasm', features: WAMR_INTERPRETERS, optimize: 'size',
+    // 16 KiB records need 16,709 bytes; the other buffers are sized for an
+    // API response: 4 KiB of head, 1 KiB of request head, one trust anchor.
+    arenaBytes: 26 * 1024, stackBytes: 8 * 1024, xferBytes: 2048,
+    limits: { headerBytes: 4096, headerCount: 32, headerLineBytes: 4096, trailerBytes: 1024, requestHeadBytes: 1024, trustStoreBytes: 2048 },
+    tls: ['MH_NO_CLIENT_CERTS', 'MH_NO_LARGE_CURVES', 'MH_NO_AES_256', 'MH_NO_SHA_224_512', 'MH_COMPACT_CRYPTO'],
+    memoryBudget: { records16k: 60 * 1024, mfl1024: 45 * 1024 },
+    doc: 'least RAM and code: no SIMD; ECDHE-ECDSA/RSA with AES-128-GCM or ChaCha20-Poly1305 on P-256 or X25519, SHA-256/384; no client certificates; limits for API responses',
+  },
 ];
+
+/**
+ * The C flags that give a profile its sizes, limits and TLS features
+ * (tls/profile.h reads them); `limitSpecs` is spec/limits.json's list.
+ */
+export function profileDefines(profile, limitSpecs) {
+  const defines = [];
+  for (const [macro, key] of [['MH_PROFILE_ARENA_BYTES', 'arenaBytes'], ['MH_PROFILE_STACK_BYTES', 'stackBytes'], ['MH_PROFILE_XFER_BYTES', 'xferBytes']]) {
+    if (profile[key] !== undefined) defines.push(`-D${macro}=${profile[key]}`);
+  }
+  const limits = Object.entries(profile.limits ?? {}).map(([name, value]) => {
+    const spec = limitSpecs.find((l) => l.name === name);
+    if (!spec) throw new Error(`profile ${profile.name}: unknown limit ${name}`);
+    if (value < spec.min || value > spec.max) throw new Error(`profile ${profile.name}: ${name}=${value} is outside ${spec.min}..${spec.max}`);
+    return `{${spec.id}u,${value}u}`;
+  });
+  if (limits.length) defines.push(`-DMH_PROFILE_LIMITS=${limits.join(',')}`);
+  for (const macro of profile.tls ?? []) defines.push(`-D${macro}=1`);
+  return defines;
+}
 
 /** The profiles to build: all, or the comma-separated names in `selection` (MH_PROFILE). */
 export function selectProfiles(selection) {

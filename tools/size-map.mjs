@@ -12,16 +12,15 @@
 // by tools/build.mjs. Names defined by both sides (static functions can
 // collide) and functions the linker synthesises are reported separately.
 //
-// Usage: node tools/size-map.mjs [--json]
+// Usage: node tools/size-map.mjs [--profile full|portable|small] [--top N] [--json]
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PROFILES } from './profiles.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const build = join(root, 'build');
-// intermediates of the full profile (tools/profiles.mjs); the final module is build/microhttps.wasm
-const work = join(build, 'full');
 
 /** Minimal section walker: { id, name, start, end } for every section. */
 function sections(bytes) {
@@ -165,8 +164,13 @@ function moduleSize(file) {
   return { bytes: bytes.length, gzip: gzipSync(bytes, { level: 9 }).length };
 }
 
-export function sizeMap() {
-  const final = moduleSize(join(build, 'microhttps.wasm'));
+/** The size map of one build profile (tools/profiles.mjs); `top` lists that many of the largest C functions. */
+export function sizeMap(profileName = 'full', top = 0) {
+  const profile = PROFILES.find((p) => p.name === profileName);
+  if (!profile) throw new Error(`unknown profile ${profileName}; known: ${PROFILES.map((p) => p.name).join(', ')}`);
+  // the build keeps each profile's intermediates in build/<profile>/
+  const work = join(build, profile.name);
+  const final = moduleSize(join(build, profile.output));
   const tlsBytes = readFileSync(join(work, 'tls.wasm'));
   const tlsSecs = sections(tlsBytes);
   const owners = ownerMap(join(work, 'obj'));
@@ -177,11 +181,13 @@ export function sizeMap() {
     ambiguous: { functions: 0, codeBytes: 0 },
     linker: { functions: 0, codeBytes: 0 },
   };
+  const largest = [];
   for (const [idx, size] of functionSizes(tlsBytes, tlsSecs)) {
     const own = owners.get(names.get(idx));
     const part = !own ? 'linker' : own.size > 1 ? 'ambiguous' : [...own][0];
     parts[part].functions++;
     parts[part].codeBytes += size;
+    largest.push({ name: names.get(idx), part, size });
   }
   const cData = tlsSecs.filter((s) => s.id === 11).reduce((n, s) => n + s.size, 0);
   const httpBytes = readFileSync(join(work, 'http.wasm'));
@@ -189,6 +195,7 @@ export function sizeMap() {
   const asCode = httpSecs.filter((s) => s.id === 10).reduce((n, s) => n + s.size, 0);
   const asData = httpSecs.filter((s) => s.id === 11).reduce((n, s) => n + s.size, 0);
   return {
+    profile: profile.name,
     final,
     intermediate: {
       tlsWasm: { ...moduleSize(join(work, 'tls.wasm')), dataBytes: cData, hasNames: names.size > 0 },
@@ -201,16 +208,19 @@ export function sizeMap() {
       cAmbiguous: parts.ambiguous,
       cLinker: parts.linker,
     },
-    builtAt: statSync(join(build, 'microhttps.wasm')).mtime.toISOString(),
+    largest: largest.sort((a, b) => b.size - a.size).slice(0, top),
+    builtAt: statSync(join(build, profile.output)).mtime.toISOString(),
   };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const m = sizeMap();
+  const option = (name) => { const i = process.argv.indexOf(name); return i > 0 ? process.argv[i + 1] : undefined; };
+  const m = sizeMap(option('--profile'), Number(option('--top') ?? 0));
   if (process.argv.includes('--json')) console.log(JSON.stringify(m, null, 2));
   else {
-    console.log(`build/microhttps.wasm  ${m.final.bytes} bytes, ${m.final.gzip} gzip'd`);
+    console.log(`build/${PROFILES.find((p) => p.name === m.profile).output} (profile ${m.profile})  ${m.final.bytes} bytes, ${m.final.gzip} gzip'd`);
     for (const [part, p] of Object.entries(m.parts)) console.log(`  ${part.padEnd(16)} ${String(p.codeBytes).padStart(7)} bytes of code in ${p.functions} functions (intermediate module)`);
     console.log(`  C data (BearSSL + tls/, not split) ${m.intermediate.tlsWasm.dataBytes} bytes; AssemblyScript data ${m.intermediate.httpWasm.dataBytes} bytes`);
+    for (const f of m.largest) console.log(`  ${String(f.size).padStart(7)}  ${f.part.padEnd(8)} ${f.name}`);
   }
 }

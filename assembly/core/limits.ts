@@ -1,5 +1,6 @@
 // Limit values, set by the host before mh_init() and frozen after it.
 import { LIMIT_COUNT, limitDefault, limitMin, limitMax, ERR_CONFIG, ERR_STATE } from "../generated/spec";
+import { limit_default } from "./tls";
 
 const values = memory.data(LIMIT_COUNT * 4, 4);
 let frozen = false;
@@ -8,8 +9,9 @@ export function limit(id: u32): u32 {
   return load<u32>(values + (id << 2));
 }
 
+/** Each limit's default: the build profile's (tools/profiles.mjs), else spec/limits.json's. */
 export function resetLimits(): void {
-  for (let id: u32 = 1; id < LIMIT_COUNT; id++) store<u32>(values + (id << 2), limitDefault(id));
+  for (let id: u32 = 1; id < LIMIT_COUNT; id++) store<u32>(values + (id << 2), limit_default(id, limitDefault(id)));
 }
 
 /** Returns 0 or an error code. */

@@ -27,6 +27,9 @@
 @external("env", "store_detail") export declare function store_detail(): u32;
 @external("env", "mem_arena") export declare function mem_arena(): usize;
 @external("env", "mem_arena_size") export declare function mem_arena_size(): u32;
+@external("env", "mem_stack_size") export declare function mem_stack_size(): u32;
+@external("env", "mem_xfer_size") export declare function mem_xfer_size(): u32;
+@external("env", "limit_default") export declare function limit_default(id: u32, fallback: u32): u32;
 @external("env", "hash_sha256") export declare function hash_sha256(data: usize, len: u32): usize;
 @external("env", "mem_stack_paint") export declare function mem_stack_paint(): void;
 @external("env", "mem_stack_peak") export declare function mem_stack_peak(): u32;

@@ -4,7 +4,7 @@
 import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { Core, type WallClock } from './core.js';
-import { Event, OpenFlag, BodyKind, limitSpecs, PeerLimit } from './generated/spec.js';
+import { Event, OpenFlag, BodyKind, limitSpecs, PeerLimit, Mem, coreProfiles, type CoreProfile } from './generated/spec.js';
 import { coreError, hostError, MicroHttpsError } from './errors.js';
 import { SocketPump } from './socketPump.js';
 import {
@@ -43,6 +43,8 @@ export interface ConnectionOptions {
   /** Keep and offer sessions per origin (default true). */
   sessionCache?: boolean;
   clock?: WallClock;
+  /** Which build of the core to run (default 'full'). */
+  core?: CoreProfile;
   lookup?: LookupFunction;
   /** An already connected socket (e.g. a proxy tunnel): no DNS, no TCP connect. */
   socket?: Socket;
@@ -207,7 +209,9 @@ export class Connection {
       } else if (ev === Event.NEED_ANCHOR) {
         this.#answerAnchorQuery();
       } else if (ev === Event.ERROR) {
-        throw tlsFailure(x, coreError(x.mh_error_code(), x.mh_error_detail(), phase));
+        // a build with fewer suites and curves says so: the cure may be another core
+        const core = coreProfiles[this.core.profile].tlsLeftOut.length === 0 ? '' : `; the '${this.core.profile}' core: ${coreProfiles[this.core.profile].doc}`;
+        throw tlsFailure(x, coreError(x.mh_error_code(), x.mh_error_detail(), phase + core));
       } else {
         return ev;
       }
@@ -422,7 +426,10 @@ function offerSession(core: Core, session: Uint8Array): void {
 }
 
 function setUpCore(options: ConnectionOptions): Core {
-  const core = new Core(options.clock);
+  if (options.core !== undefined && !Object.hasOwn(coreProfiles, options.core)) {
+    throw hostError('CONFIG', `unknown core ${JSON.stringify(options.core)}; known: ${Object.keys(coreProfiles).join(', ')}`);
+  }
+  const core = new Core(options.clock, options.core);
   const x = core.x;
   const limits = { ...options.limits, ...(options.maxFragment === undefined ? {} : { maxFragmentBytes: options.maxFragment }) };
   for (const [name, value] of Object.entries(limits)) {
@@ -434,11 +441,14 @@ function setUpCore(options: ConnectionOptions): Core {
     }
   }
   const identity = options.tls && (options.cert !== undefined || options.key !== undefined) ? clientIdentityOf(options) : undefined;
+  if (identity && !coreProfiles[core.profile].clientCertificates) {
+    throw hostError('CONFIG', `the '${core.profile}' core is built without client certificates (mutual TLS); use core: 'full' or 'portable'`);
+  }
   if (identity && options.limits?.clientCertBytes === undefined) {
     x.mh_limit_set(limitSpecs.find((l) => l.name === 'clientCertBytes')!.id, identity.certs.reduce((n, c) => n + c.length, 0));
   }
   const code = x.mh_init();
-  if (code !== 0) throw coreError(code, 0, `mh_init: the limits do not fit in the core's arena${limits.maxFragmentBytes ? ', or maxFragment is not 512, 1024, 2048 or 4096' : ''}`);
+  if (code !== 0) throw coreError(code, 0, `mh_init: the limits do not fit in the ${x.mh_mem(Mem.ARENA_SIZE)}-byte arena of the '${core.profile}' core${limits.maxFragmentBytes ? ', or maxFragment is not 512, 1024, 2048 or 4096' : ''}`);
   if (options.tls) {
     if (options.pin !== undefined) loadPins(core, options.pin);
     if (identity) loadClientIdentity(core, identity);

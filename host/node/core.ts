@@ -4,14 +4,21 @@
 // here directly (node:wasi would also do, but wants a module that owns _start).
 import { readFileSync } from 'node:fs';
 import { randomFillSync } from 'node:crypto';
-import { ABI_VERSION, Mem } from './generated/spec.js';
+import { ABI_VERSION, Mem, coreProfiles, type CoreProfile } from './generated/spec.js';
 
-const wasmUrl = new URL('../build/microhttps.wasm', import.meta.url);
-let compiled: WebAssembly.Module | undefined;
+const compiled = new Map<CoreProfile, WebAssembly.Module>();
 
-function module(): WebAssembly.Module {
-  compiled ??= new WebAssembly.Module(readFileSync(wasmUrl));
-  return compiled;
+/** The compiled core of a build profile (tools/profiles.mjs), read once per process. */
+function module(profile: CoreProfile): WebAssembly.Module {
+  let m = compiled.get(profile);
+  if (!m) {
+    if (!Object.hasOwn(coreProfiles, profile)) {
+      throw new TypeError(`unknown core ${JSON.stringify(profile)}; known: ${Object.keys(coreProfiles).join(', ')}`);
+    }
+    m = new WebAssembly.Module(readFileSync(new URL(`../build/${coreProfiles[profile].file}`, import.meta.url)));
+    compiled.set(profile, m);
+  }
+  return m;
 }
 
 /** The exports of microhttps.wasm (docs/abi.md). */
@@ -86,7 +93,7 @@ export type WallClock = () => number | undefined;
 export class Core {
   readonly x: CoreExports;
 
-  constructor(clock: WallClock = Date.now) {
+  constructor(clock: WallClock = Date.now, readonly profile: CoreProfile = 'full') {
     let memory: WebAssembly.Memory | undefined;
     const bytes = () => new Uint8Array(memory!.buffer);
     const imports = {
@@ -103,11 +110,11 @@ export class Core {
         },
       },
     };
-    const instance = new WebAssembly.Instance(module(), imports);
+    const instance = new WebAssembly.Instance(module(profile), imports);
     this.x = instance.exports as unknown as CoreExports;
     memory = this.x.memory;
     if (this.x.mh_abi_version() !== ABI_VERSION) {
-      throw new Error(`microhttps.wasm speaks ABI ${this.x.mh_abi_version()}, this host ${ABI_VERSION}: rebuild`);
+      throw new Error(`${coreProfiles[profile].file} speaks ABI ${this.x.mh_abi_version()}, this host ${ABI_VERSION}: rebuild`);
     }
   }
 

@@ -1,7 +1,7 @@
 // A Session: shared defaults, a keep-alive pool per origin, an optional rate
 // limiter, redirects. The module-level request()/get()/... use a default one.
 import { Connection, type Limits, type LookupFunction, type Timeouts } from './connection.js';
-import { Event } from './generated/spec.js';
+import { Event, type CoreProfile } from './generated/spec.js';
 import { hostError, MicroHttpsError } from './errors.js';
 import { Response } from './response.js';
 import { Pool } from './pool.js';
@@ -64,6 +64,8 @@ export interface RequestOptions {
   limits?: Limits;
   /** Wall clock for certificate dates (ms since 1970); undefined means "unknown". */
   clock?: WallClock;
+  /** Which build of the core runs the connection (default 'full'); 'small' uses the least memory (docs/memory.md). */
+  core?: CoreProfile;
 }
 
 export interface SessionOptions extends Omit<RequestOptions, 'method' | 'body' | 'json' | 'data' | 'signal' | 'params'> {
@@ -207,7 +209,7 @@ export class Session {
     return [
       url.protocol, url.host, proxy?.href ?? '', opts.servername ?? '', id(opts.ca), id(opts.limits), id(opts.lookup),
       (opts.resolve ?? []).join(','), id(opts.pin), opts.insecure ? 'insecure' : '', id(opts.cert), id(opts.key),
-      opts.maxFragment ?? 0, id(opts.session), opts.sessionCache === false ? 'no-cache' : '',
+      opts.maxFragment ?? 0, id(opts.session), opts.sessionCache === false ? 'no-cache' : '', opts.core ?? 'full',
     ].join('|');
   }
 }
@@ -222,7 +224,7 @@ async function openConnection(url: URL, proxy: URL | null, opts: RequestOptions)
   const port = Number(url.port) || (tls ? 443 : 80);
   const timeout = timeouts(opts.timeout);
   const common = {
-    tls, ca: opts.ca, timeout, limits: opts.limits, clock: opts.clock, servername: opts.servername,
+    tls, ca: opts.ca, timeout, limits: opts.limits, clock: opts.clock, core: opts.core, servername: opts.servername,
     pin: opts.pin, insecure: opts.insecure, cert: opts.cert, key: opts.key,
     maxFragment: opts.maxFragment, session: opts.session, sessionCache: opts.sessionCache,
   };

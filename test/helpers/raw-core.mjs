@@ -9,6 +9,7 @@ import {
   Event, BodyKind, limitSpecs, errorNames, parseDetailNames, requestDetailNames,
 } from '../../dist/generated/spec.js';
 import { prng } from './prng.mjs';
+import { withoutStackPeak } from './memory.mjs';
 
 const latin1 = (bytes) => Buffer.from(bytes).toString('latin1');
 
@@ -197,8 +198,7 @@ function readFields(core) {
   return out;
 }
 
-/** The core's memory figures that must not move while it works (STACK_PEAK may). */
+/** The core's memory figures that must not move while it works (the stack's peak may). */
 export function steadyMemory(core) {
-  const { STACK_PEAK, ...rest } = core.memoryReport();
-  return { ...rest, pages: core.x.memory.buffer.byteLength / 65536 };
+  return { ...withoutStackPeak(core.memoryReport()), pages: core.x.memory.buffer.byteLength / 65536 };
 }

@@ -3,6 +3,7 @@
  * and _chapol, so their wasm32 choices (32-bit AES and GHASH) are not
  * linked in beside ours. */
 #include "fast_crypto.h"
+#include "../profile.h"
 
 void fast_crypto_install(br_ssl_engine_context *eng) {
 	br_chacha20_run chacha = chacha20_simd_get();
@@ -19,6 +20,12 @@ void fast_crypto_install(br_ssl_engine_context *eng) {
 	 * 64 bits wide, which wasm32 is not; but wasm has native i64
 	 * arithmetic, so the 64-bit bitsliced AES (four blocks per pass
 	 * instead of two) and 64-bit GHASH are the faster portable code. */
+#if MH_COMPACT_CRYPTO
+	/* smaller code: two blocks per pass and 32-bit GHASH */
+	br_ssl_engine_set_aes_ctr(eng, &br_aes_ct_ctr_vtable);
+	br_ssl_engine_set_ghash(eng, &br_ghash_ctmul);
+#else
 	br_ssl_engine_set_aes_ctr(eng, &br_aes_ct64_ctr_vtable);
 	br_ssl_engine_set_ghash(eng, &br_ghash_ctmul64);
+#endif
 }

@@ -1,0 +1,61 @@
+// Memory budgets (issue 6): a complete HTTPS GET with full validation of an
+// ECDSA chain (root -> intermediate -> leaf, all P-256), on every build
+// profile, with 16 KiB records and with a negotiated 1 KiB Maximum Fragment
+// Length, trusting 1 root or 1 + all of Node's roots. The figure checked is
+// the core's own USED_PEAK (static data + deepest stack + arena carved), in
+// bytes; each profile's budgets are in tools/profiles.mjs.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { rootCertificates } from 'node:tls';
+import { get } from '../dist/index.js';
+import { PROFILES } from '../tools/profiles.mjs';
+import { startHttpsServer } from './helpers/servers.mjs';
+import { loopback, localPki } from './helpers/core-client.mjs';
+import { withoutStackPeak } from './helpers/memory.mjs';
+
+const BODY = Buffer.alloc(20_000, 'm');
+// the stack is static: a profile's must keep this much unused at the deepest point seen
+const STACK_HEADROOM = 3072;
+let pki, server;
+before(async () => {
+  ({ pki } = localPki());
+  const intermediate = pki.issueIntermediate({ cn: 'microhttps Budget Intermediate' });
+  const leaf = pki.issueLeaf({ dns: ['localhost'], issuer: intermediate });
+  server = await startHttpsServer({
+    key: leaf.keyPem, cert: leaf.chainPem,
+    handler(req, res) { res.writeHead(200, { 'content-length': BODY.length }); res.end(BODY); },
+  });
+});
+after(async () => {
+  await server.close();
+  pki.cleanup();
+});
+
+const MODES = [['records16k', '16 KiB records', undefined], ['mfl1024', 'MFL 1024', 1024]];
+
+async function getOnce(core, maxFragment, ca) {
+  // sessionCache off: every GET is a full handshake with the whole chain
+  const res = await get(`https://localhost:${server.port}/`, { core, maxFragment, ca, lookup: loopback, sessionCache: false, timeout: 10_000 });
+  assert.equal(res.status, 200);
+  assert.equal((await res.bytes()).length, BODY.length);
+  assert.equal(res.tls.maxFragment ?? 0, maxFragment ?? 0);
+  return res.memory;
+}
+
+for (const profile of PROFILES) {
+  for (const [mode, label, maxFragment] of MODES) {
+    test(`${profile.name} core: an HTTPS GET over an ECDSA chain with ${label} stays within its budget, with 1 root or ${rootCertificates.length + 1}`, async (t) => {
+      const one = await getOnce(profile.name, maxFragment, [pki.root.certPem]);
+      const all = await getOnce(profile.name, maxFragment, [...rootCertificates, pki.root.certPem]);
+      const budget = profile.memoryBudget[mode];
+      t.diagnostic(`${profile.name}, ${label}: used ${one.USED_PEAK} B = static ${one.STATIC_DATA} + stack peak ${one.STACK_PEAK} + arena ${one.ARENA_USED} ` +
+        `(record buffer ${one.IO_BUFFER}); budget ${budget}; linear memory ${one.HEAP_BASE} B`);
+      assert.deepEqual(withoutStackPeak(all), withoutStackPeak(one), 'memory does not depend on the number of trusted roots');
+      for (const m of [one, all]) {
+        assert.ok(m.USED_PEAK <= budget, `${m.USED_PEAK} bytes used, budget ${budget}`);
+        assert.equal(m.USED_PEAK, m.STATIC_DATA + m.STACK_PEAK + m.ARENA_USED);
+        assert.ok(m.STACK_SIZE - m.STACK_PEAK >= STACK_HEADROOM, `stack peak ${m.STACK_PEAK} of ${m.STACK_SIZE}`);
+      }
+    });
+  }
+}
