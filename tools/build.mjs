@@ -7,7 +7,7 @@
 //
 // Environment: BEARSSL_SRC (an unpacked BearSSL 0.6 tree), CLANG (compiler),
 // MH_JOBS (parallel C compiles), MH_PROFILE (comma-separated profiles to
-// build; default: all).
+// build; default: all), MH_KEEP_NAMES=1 (keep function names, for profiling).
 import { spawnSync, spawn } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -57,7 +57,7 @@ function cFiles(dir) {
 }
 
 /** Compiles the C sources to objects, MH_JOBS at a time, skipping fresh objects. */
-async function compileC(clang, sources, flags, objDir) {
+async function compileC(clang, sources, flags, optimizeFlag, objDir) {
   // objects are stale when a header, the spec or the flags' source (this file,
   // the profile table) is newer
   const buildFiles = [join(root, 'tools', 'build.mjs'), join(root, 'tools', 'profiles.mjs')].map((f) => statSync(f).mtimeMs);
@@ -76,7 +76,7 @@ async function compileC(clang, sources, flags, objDir) {
     while (queue.length && !failed) {
       const { src, obj } = queue.shift();
       await new Promise((resolve) => {
-        const p = spawn(clang, [...flags, '-c', src, '-o', obj], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+        const p = spawn(clang, [optimizeFlag(src), ...flags, '-c', src, '-o', obj], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
         p.on('close', (code) => { if (code !== 0) failed = src; resolve(); });
       });
     }
@@ -140,7 +140,7 @@ async function buildCore(clang, brRoot, profile, dir) {
   const stackBytes = profile.stackBytes ?? limits.stackBytes;
   step(`compiling C (${clang}) for profile ${profile.name}: ${profile.features.join(', ')}`);
   const cflags = [
-    '--target=wasm32', profile.optimize === 'size' ? '-Oz' : '-O2', ...flags.clang, '-ffreestanding', '-nostdlib',
+    '--target=wasm32', ...flags.clang, '-ffreestanding', '-nostdlib',
     '-ffunction-sections', '-fdata-sections', '-fvisibility=hidden',
     '-isystem', join(root, 'tls', 'include'), '-I', join(brRoot, 'inc'), '-I', join(brRoot, 'src'), '-I', join(root, 'tls'),
     // BearSSL must never reach for OS time or randomness (hosts supply both),
@@ -151,7 +151,15 @@ async function buildCore(clang, brRoot, profile, dir) {
     '-Werror=implicit-function-declaration',
     ...profileDefines(profile, limits.limits),
   ];
-  const objects = await compileC(clang, [...cFiles(join(brRoot, 'src')), ...cFiles(join(root, 'tls'))], cflags, join(dir, 'obj'));
+  // State machines, codecs and once-per-connection code are built for size in
+  // every profile: crypto dominates a handshake, and they are half the code.
+  // Arithmetic, hashes and ciphers are built for speed unless the profile
+  // asks for size.
+  const controlCode = [join(brRoot, 'src', 'ssl'), join(brRoot, 'src', 'x509'), join(brRoot, 'src', 'codec'), join(root, 'tls')];
+  const forSize = (src) => profile.optimize === 'size' ||
+    (controlCode.some((dir) => src.startsWith(dir + '/')) && !src.startsWith(join(root, 'tls', 'crypto') + '/'));
+  const optimizeFlag = (src) => (forSize(src) ? '-Oz' : '-O2');
+  const objects = await compileC(clang, [...cFiles(join(brRoot, 'src')), ...cFiles(join(root, 'tls'))], cflags, optimizeFlag, join(dir, 'obj'));
 
   // Pass 1 learns where C's static data ends; AssemblyScript's data goes
   // right after it; pass 2 sizes the one memory to hold both exactly.
@@ -173,7 +181,7 @@ async function buildCore(clang, brRoot, profile, dir) {
 
   step('merging and optimising');
   run(bin('wasm-merge'), [join(dir, 'tls.wasm'), 'env', join(dir, 'http.wasm'), 'http', '-o', join(dir, 'merged.wasm'),
-    ...flags.merge, '--skip-export-conflicts']);
+    ...flags.merge, '--skip-export-conflicts', ...(process.env.MH_KEEP_NAMES === '1' ? ['-g'] : [])]);
   const file = join(dir, 'microhttps.wasm');
   await finalize(join(dir, 'merged.wasm'), file, heapBase, flags.binaryen, profile.optimize === 'size' ? 2 : 1);
   return { file, heapBase };
@@ -194,6 +202,8 @@ async function finalize(input, output, heapBase, features, shrinkLevel) {
   m.addGlobalExport('mh_heap_base', '__heap_base');
   m.addGlobal('mh_data_end', binaryen.i32, false, m.i32.const(heapBase));
   m.addGlobalExport('mh_data_end', '__data_end');
+  // MH_KEEP_NAMES=1 keeps the name section, so that profilers name wasm functions
+  binaryen.setDebugInfo(process.env.MH_KEEP_NAMES === '1');
   binaryen.setOptimizeLevel(3);
   binaryen.setShrinkLevel(shrinkLevel);
   m.optimize();

@@ -27,6 +27,8 @@ Options:
       --proxy URL              use an http:// proxy (user:pass@ for proxy auth); without it,
                                HTTPS_PROXY / HTTP_PROXY / NO_PROXY are honoured, as curl does
       --timeout MS             connect and read timeout in milliseconds (default 30000)
+      --max-fragment N         negotiate TLS records of N bytes (512, 1024, 2048 or 4096; RFC 6066)
+      --core NAME              the core build to run: full (default), portable or small (least memory)
   -L, --location               follow redirects (up to 10)
   -i, --include                print the status line and headers before the body
   -v, --verbose                print TLS version, cipher suite, certificate chain and timings to stderr
@@ -99,6 +101,8 @@ function parseArgs(argv: string[]): Cli {
       case '--insecure': case '-k': cli.options.insecure = true; break;
       case '--resolve': list('resolve', value(++i, arg)); break;
       case '--proxy': cli.options.proxy = value(++i, arg); break;
+      case '--max-fragment': cli.options.maxFragment = Number(value(++i, arg)) as RequestOptions['maxFragment']; break;
+      case '--core': cli.options.core = value(++i, arg) as RequestOptions['core']; break;
       case '--timeout': {
         const ms = Number(value(++i, arg));
         if (!(ms > 0)) throw new UsageError('--timeout needs a positive number of milliseconds');
@@ -152,6 +156,8 @@ function describe(res: Response, started: number): string {
       lines.push(`*       key: ${c.spkiSha256}`);
     }
   }
+  const m = res.memory;
+  lines.push(`* core memory: ${m.USED_PEAK} bytes used (static ${m.STATIC_DATA}, stack peak ${m.STACK_PEAK}, buffers ${m.ARENA_USED}) of ${m.HEAP_BASE}`);
   lines.push(`* timings: dns ${t.dns} ms, connect ${t.connect} ms, tls ${t.tls} ms, first byte ${t.firstByte} ms, total ${Date.now() - started} ms${t.reused ? ' (reused connection)' : ''}`);
   return lines.join('\n');
 }

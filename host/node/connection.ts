@@ -198,8 +198,13 @@ export class Connection {
     for (;;) {
       const ev = x.mh_step();
       if (ev === Event.SEND) {
+        // records in a row (a handshake flight) are written together
+        this.#pump.hold();
         await this.#sendPending(timeoutMs, phase);
-      } else if (ev === Event.RECV) {
+        continue;
+      }
+      this.#pump.flush();
+      if (ev === Event.RECV) {
         const chunk = await this.#readOrEnd(x.mh_recv_cap(), timeoutMs, phase);
         if (chunk === null) x.mh_recv_eof();
         else {

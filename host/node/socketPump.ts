@@ -14,6 +14,7 @@ export class SocketPump {
   #ended = false;
   #failure: MicroHttpsError | undefined;
   #wake: (() => void) | undefined;
+  #held = false;
 
   constructor(socket: Socket) {
     this.#socket = socket;
@@ -70,10 +71,26 @@ export class SocketPump {
     });
   }
 
+  /** Holds writes back until flush(): a TLS flight of several records then
+   * leaves in one system call (and, on loopback, wakes the peer once). */
+  hold(): void {
+    if (this.#held) return;
+    this.#held = true;
+    this.#socket.cork();
+  }
+
+  flush(): void {
+    if (!this.#held) return;
+    this.#held = false;
+    this.#socket.uncork();
+  }
+
   async write(bytes: Uint8Array, timeoutMs: number, phase: string): Promise<void> {
     if (this.#failure) throw this.#failure;
     if (this.#ended || this.#socket.destroyed) throw hostError('CLOSED', `${phase}: the connection was closed by the server`);
     if (this.#socket.write(bytes)) return;
+    // held bytes never drain: let them go before waiting
+    this.flush();
     await new Promise<void>((resolve, reject) => {
       const timer = Number.isFinite(timeoutMs) && timeoutMs > 0
         ? setTimeout(() => { cleanup(); reject(hostError('TIMEOUT', `${phase}: the server did not read for ${timeoutMs} ms`)); }, timeoutMs)

@@ -6,14 +6,19 @@
 #include "../profile.h"
 
 void fast_crypto_install(br_ssl_engine_context *eng) {
-	br_chacha20_run chacha = chacha20_simd_get();
-	br_poly1305_run poly = poly1305_simd_get();
 	br_ssl_engine_set_chapol(eng, &br_sslrec_in_chapol_vtable, &br_sslrec_out_chapol_vtable);
-	br_ssl_engine_set_chacha20(eng, chacha ? chacha : &br_chacha20_ct_run);
+#ifdef __wasm_simd128__
+	/* chosen at compile time, so that BearSSL's scalar versions are not
+	 * linked into SIMD builds (the *_get() functions never fail there) */
+	br_ssl_engine_set_chacha20(eng, chacha20_simd_get());
+	br_ssl_engine_set_poly1305(eng, poly1305_simd_get());
+#else
+	br_ssl_engine_set_chacha20(eng, &br_chacha20_ct_run);
 	/* The portable Poly1305 is BearSSL's br_poly1305_ctmul_run: 26-bit
 	 * limbs with 64-bit products, which wasm32 has natively (BearSSL's
 	 * default would pick it too, as it has no 128-bit multiply here). */
-	br_ssl_engine_set_poly1305(eng, poly ? poly : &br_poly1305_ctmul_run);
+	br_ssl_engine_set_poly1305(eng, &br_poly1305_ctmul_run);
+#endif
 
 	br_ssl_engine_set_gcm(eng, &br_sslrec_in_gcm_vtable, &br_sslrec_out_gcm_vtable);
 	/* BearSSL picks its 64-bit AES and GHASH only when `unsigned long` is
