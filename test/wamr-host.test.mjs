@@ -194,6 +194,18 @@ test('the portable profile and registered WASI natives (no libc-wasi needed) ser
   assert.equal(expired.errorCode, 'CERT_EXPIRED');
 });
 
+test('the small profile (one 64 KiB page of linear memory) serves the same GET and POST', { skip }, async () => {
+  const small = join(root, 'build/microhttps-small.wasm');
+  const r = await run([...https(server.port, '/small'), '--wasm', small, '--stats']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(JSON.parse(r.stdout).url, '/small');
+  const [, linearMemory] = r.stderr.match(/linear_memory=(\d+)/);
+  assert.ok(Number(linearMemory) <= 65536, `linear memory ${linearMemory}`);
+  const post = await run([...https(server.port, '/small-post'), '--wasm', small, '-d', 'x'.repeat(5000)]);
+  assert.equal(post.code, 0, post.stderr);
+  assert.equal(JSON.parse(post.stdout).body.length, 5000);
+});
+
 test('usage errors exit 2 and bad --ca files are CONFIG', { skip }, async () => {
   assert.equal((await run([])).code, 2);
   assert.equal((await run(['ftp://example/'])).errorCode, 'REQUEST_INVALID');
