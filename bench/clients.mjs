@@ -27,8 +27,8 @@ export function oursClient(ca) {
     name: 'microhttps',
     // a new connection and a full handshake per request (no pool, no session cache)
     fresh: (port, path, scheme = 'https') => once(port, path, { tls: scheme === 'https' }),
-    async keepAlive(port, { tls = true, maxFragment, sessionCache } = {}) {
-      const conn = await Connection.open({ host: HOST, port, tls, servername: NAME, ca, timeout: TIMEOUT, maxFragment, sessionCache });
+    async keepAlive(port, { tls = true, maxFragment, sessionCache, core } = {}) {
+      const conn = await Connection.open({ host: HOST, port, tls, servername: NAME, ca, timeout: TIMEOUT, maxFragment, sessionCache, core });
       return { conn, get: (path) => connectionGet(conn, port, path), close: () => conn.close() };
     },
     resumed(port) {

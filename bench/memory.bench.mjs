@@ -54,6 +54,8 @@ export async function run({ quick, env }) {
     ['GET 64 KiB, ECDSA P-256 (16 KiB records)', ports.ecdsa, 64 * KiB],
     ['GET 64 KiB, RSA 2048 (16 KiB records)', ports.rsa, 64 * KiB],
     ['GET 64 KiB, ECDSA P-256 (MFL 1024)', ports.ecdsa, 64 * KiB, { maxFragment: 1024 }],
+    ['small core: GET 64 KiB, ECDSA P-256 (16 KiB records)', ports.ecdsa, 64 * KiB, { core: 'small' }],
+    ['small core: GET 64 KiB, ECDSA P-256 (MFL 1024)', ports.ecdsa, 64 * KiB, { core: 'small', maxFragment: 1024 }],
     ['streaming 1 MiB (ChaCha20)', ports.chacha20, MiB],
     [`streaming ${bigStream / MiB} MiB (ChaCha20)`, ports.chacha20, bigStream],
   ];
@@ -85,11 +87,14 @@ export async function run({ quick, env }) {
   for (const r of rss) if (r.open !== rssN) throw new Error(`${r.client}: ${r.open} of ${rssN} connections stayed open`);
   const rssRows = rss.map((r) => [r.client, fmt(r.open), fmt(Math.round((r.rssAfter - r.rssBefore) / KiB)), fmt(r.perConnection / KiB), r === rss[0] ? '' : fmtRatio(ratio(rss[0].perConnection, r.perConnection))]);
 
-  const max = (k) => Math.max(...results.map((r) => r.report[k]));
+  // the budgets are the full core's (Node's default); the small core's have their own
+  const fullCore = results.filter((r) => !r.label.startsWith('small core'));
+  const max = (k) => Math.max(...fullCore.map((r) => r.report[k]));
+  const smallCore = results.filter((r) => r.label.startsWith('small core'));
   return section('Memory', {
     note: 'Core figures come from the core itself (mh_mem, via Core.memoryReport()): bytes, deterministic for a build and its limits (defaults here: ' +
       '16 KiB TLS records, half-duplex io buffer). Stack peak is the painted C stack\'s high-water mark since mh_init. ' +
-      'One instance per connection; each scenario uses a fresh one. 16 KiB records use the half-duplex (mono) record buffer of 16,709 bytes; MFL 1024 negotiates 1 KiB records (RFC 6066) and carves a 1,349-byte record buffer; the rest of the arena is the same (limits at their defaults). ' +
+      'One instance per connection; each scenario uses a fresh one; the small core is the `small` build profile (docs/memory.md), the others the full one. USED_PEAK is static data + stack peak + arena carved. 16 KiB records use the half-duplex (mono) record buffer of 16,709 bytes; MFL 1024 negotiates 1 KiB records (RFC 6066) and carves a 1,349-byte record buffer; the rest of the arena is the same (limits at their defaults). ' +
       `RSS per connection: ${rssN} idle keep-alive TLS connections opened in a fresh Node process per client (after five warm-up connections, closed again), RSS growth divided by ${rssN}, each RSS read after GC once it is stable; median of ${rssRuns} such processes (all runs in the results file). ` +
       'RSS is noisy (allocator and GC behaviour): read it as an order of magnitude.',
     figures: { scenarios: results, streamsEqual, rss },
@@ -107,7 +112,10 @@ export async function run({ quick, env }) {
       'memory.staticData': max('STATIC_DATA'),
       'memory.arenaUsed': max('ARENA_USED'),
       'memory.heapBase': max('HEAP_BASE'),
-      'memory.linearMemoryBytes': Math.max(...results.map((r) => r.linearMemoryBytes)),
+      'memory.linearMemoryBytes': Math.max(...fullCore.map((r) => r.linearMemoryBytes)),
+      'memory.smallUsedPeak16k': smallCore[0].report.USED_PEAK,
+      'memory.smallUsedPeakMfl1024': smallCore[1].report.USED_PEAK,
+      'memory.smallLinearMemoryBytes': smallCore[0].linearMemoryBytes,
     },
   });
 }

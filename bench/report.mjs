@@ -36,11 +36,14 @@ export function headlines({ sections }) {
     const s = mem.scenarios[0];
     const mfl = mem.scenarios.find((x) => /MFL/.test(x.label));
     out.push(`Core memory: ${fmt(s.linearMemoryBytes)} bytes of linear memory in all, ${fmt(s.report.HEAP_BASE)} static; arena used ${fmt(s.report.ARENA_USED)} with 16 KiB records${mfl ? `, ${fmt(mfl.report.ARENA_USED)} with MFL 1024` : ''} (stack peak ${fmt(s.report.STACK_PEAK)}); identical after streaming 1 MiB and ${mem.scenarios.at(-1).label.match(/\d+ MiB/)[0]}: ${mem.streamsEqual ? 'yes' : 'NO'}`);
+    const small = mem.scenarios.filter((x) => x.label.startsWith('small core'));
+    const full = mem.scenarios.filter((x) => !x.label.startsWith('small core'));
+    if (small.length === 2) out.push(`Memory used by one GET (USED_PEAK: static + stack peak + buffers), 16 KiB records / MFL 1024: full core ${fmt(full[0].report.USED_PEAK)} / ${fmt(full.find((x) => /MFL/.test(x.label)).report.USED_PEAK)}, small core ${fmt(small[0].report.USED_PEAK)} / ${fmt(small[1].report.USED_PEAK)} (small core: ${fmt(small[0].linearMemoryBytes)} bytes of linear memory in all)`);
     const [ours, node, undici] = mem.rss;
     out.push(`RSS per idle keep-alive connection: ours ${fmt(ours.perConnection / 1024)} KiB, node https ${fmt(node.perConnection / 1024)} KiB, undici ${fmt(undici.perConnection / 1024)} KiB`);
   }
   const size = sections.size?.figures;
-  if (size) out.push(`Code size: build/microhttps.wasm ${fmt(size.final.bytes)} bytes, ${fmt(size.final.gzip)} gzip'd`);
+  if (size) out.push(`Code size: build/microhttps.wasm ${fmt(size.final.bytes)} bytes, ${fmt(size.final.gzip)} gzip'd${size.profiles ? `; by profile: ${size.profiles.map((p) => `${p.name} ${fmt(p.bytes)}`).join(', ')}` : ''}`);
   return out;
 }
 
