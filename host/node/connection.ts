@@ -203,7 +203,10 @@ export class Connection {
         await this.#sendPending(timeoutMs, phase);
         continue;
       }
-      this.#pump.flush();
+      // the peer must see what we sent before we wait for its answer; an
+      // event for the caller lets the caller's next records join them
+      if (ev === Event.RECV) this.#pump.flush();
+      else this.#pump.flushSoon();
       if (ev === Event.RECV) {
         const chunk = await this.#readOrEnd(x.mh_recv_cap(), timeoutMs, phase);
         if (chunk === null) x.mh_recv_eof();

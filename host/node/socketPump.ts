@@ -85,6 +85,14 @@ export class SocketPump {
     this.#socket.uncork();
   }
 
+  /** Flushes once the work queued now is done (setImmediate runs after
+   * promise jobs): what the caller writes next in the same turn, such as a
+   * request right after a resumed handshake's Finished, joins the held
+   * bytes, and nothing waits longer than this turn of the event loop. */
+  flushSoon(): void {
+    if (this.#held) setImmediate(() => this.flush());
+  }
+
   async write(bytes: Uint8Array, timeoutMs: number, phase: string): Promise<void> {
     if (this.#failure) throw this.#failure;
     if (this.#ended || this.#socket.destroyed) throw hostError('CLOSED', `${phase}: the connection was closed by the server`);
@@ -123,6 +131,7 @@ export class SocketPump {
   }
 
   destroy(): void {
+    this.flush(); // what is held (a close_notify) goes out first
     this.#socket.destroy();
   }
 }
