@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -204,6 +204,46 @@ test('the small profile (one 64 KiB page of linear memory) serves the same GET a
   const post = await run([...https(server.port, '/small-post'), '--wasm', small, '-d', 'x'.repeat(5000)]);
   assert.equal(post.code, 0, post.stderr);
   assert.equal(JSON.parse(post.stdout).body.length, 5000);
+});
+
+test('--session FILE: the second run resumes the saved session; --max-fragment 1024 negotiates 1 KiB records', { skip }, async () => {
+  // Node's https server resumes by session id once it has a session store
+  const store = new Map();
+  const s = await startHttpsServer({ key: leaf.keyPem, cert: leaf.chainPem, tlsOptions: { maxVersion: 'TLSv1.2' } });
+  s.server.on('newSession', (id, data, done) => { store.set(id.toString('hex'), data); done(); });
+  s.server.on('resumeSession', (id, done) => done(null, store.get(id.toString('hex')) ?? null));
+  const sessionFile = join(dir, 'session.bin');
+  const stat = (r, name) => Number(r.stderr.match(new RegExp(`${name}=(\\d+)`))[1]);
+  try {
+    const args = [...https(s.port, '/'), '--session', sessionFile, '--max-fragment', '1024', '--stats'];
+    const first = await run(args);
+    assert.equal(first.code, 0, first.stderr);
+    assert.equal(stat(first, 'resumed'), 0);
+    assert.equal(stat(first, 'max_fragment'), 1024);
+    assert.equal(stat(first, 'io_buffer'), 1024 + 325);
+    assert.equal(statSync(sessionFile).mode & 0o777, 0o600, 'the session file is the owner\'s alone');
+    const second = await run(args);
+    assert.equal(second.code, 0, second.stderr);
+    assert.equal(stat(second, 'resumed'), 1, 'resumed from the saved session');
+    assert.equal(stat(second, 'max_fragment'), 1024);
+    // a session made without MFL: OpenSSL resumes it without the extension, so
+    // the host connects again for a full handshake that negotiates it
+    rmSync(sessionFile);
+    const plain = await run([...https(s.port, '/'), '--session', sessionFile]);
+    assert.equal(plain.code, 0, plain.stderr);
+    const connections = s.connections;
+    const upgraded = await run(args);
+    assert.equal(upgraded.code, 0, upgraded.stderr);
+    assert.equal(stat(upgraded, 'resumed'), 0);
+    assert.equal(stat(upgraded, 'max_fragment'), 1024);
+    assert.equal(s.connections - connections, 2, 'the resumed connection without MFL was replaced');
+    // a session file that is not one of ours is refused as CONFIG, before any byte is sent
+    writeFileSync(sessionFile, 'not a session');
+    const bad = await run(args);
+    assert.equal(bad.errorCode, 'CONFIG');
+  } finally {
+    await s.close();
+  }
 });
 
 test('usage errors exit 2 and bad --ca files are CONFIG', { skip }, async () => {

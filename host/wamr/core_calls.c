@@ -14,6 +14,7 @@ static const char *const core_export_names[X_COUNT] = {
     "mh_status", "mh_header_count", "mh_header_name_ptr", "mh_header_name_len", "mh_header_value_ptr", "mh_header_value_len",
     "mh_body_ptr", "mh_body_len", "mh_keep_alive", "mh_error_code", "mh_error_detail", "mh_call_detail", "mh_mem",
     "mh_anchor_query_ptr", "mh_anchor_resume", "mh_sha256",
+    "mh_limit_set", "mh_session_import", "mh_session_export", "mh_tls_resumed", "mh_tls_max_fragment",
 };
 
 _Static_assert(X_COUNT <= MICROHTTPS_EXPORT_SLOTS, "microhttps.fn[] is too small for the exports");

@@ -189,13 +189,30 @@ static int host_field(microhttps *conn, const microhttps_options *o) {
     return n < 0 || (size_t)n >= sizeof conn->host_field ? -1 : 0;
 }
 
+/* Asks for a Maximum Fragment Length: the core then carves a smaller record buffer at mh_init. */
+static int ask_max_fragment(microhttps *conn, uint32_t bytes, microhttps_error *err) {
+    uint32_t code = core_call(conn, X_LIMIT_SET, 2, (uint32_t[]){ MH_LIMIT_MAX_FRAGMENT_BYTES, bytes }, err);
+    return check_call(conn, code, "max_fragment must be 0, 512, 1024, 2048 or 4096", err);
+}
+
+/* Gives the core a saved session to offer in its ClientHello. */
+static int offer_session(microhttps *conn, const microhttps_options *o, microhttps_error *err) {
+    if (put_xfer(conn, 0, o->session, o->session_len, err)) return (int)err->code;
+    uint32_t code = core_call1(conn, X_SESSION_IMPORT, (uint32_t)o->session_len, err);
+    return check_call(conn, code, "session: not one saved by microhttps_session() of this core", err);
+}
+
 /* Everything of open but the cleanup on failure. */
 static int open_connection(microhttps *conn, const microhttps_core *core, const microhttps_options *o, microhttps_error *err) {
     uint32_t connect_ms = or_default(o->connect_timeout_ms, MICROHTTPS_DEFAULT_TIMEOUT_MS);
     if (core_instantiate(conn, core, or_default(o->wasm_stack_bytes, MICROHTTPS_DEFAULT_WASM_STACK), err)) return (int)err->code;
+    if (o->tls && o->max_fragment && ask_max_fragment(conn, o->max_fragment, err)) return (int)err->code;
     uint32_t code = core_call0(conn, X_INIT, err);
-    if (check_call(conn, code, "mh_init: the limits do not fit in the core's arena", err)) return (int)err->code;
+    if (check_call(conn, code, o->max_fragment ? "mh_init: max_fragment must be 512, 1024, 2048 or 4096"
+                                               : "mh_init: the limits do not fit in the core's arena", err))
+        return (int)err->code;
     if (o->tls && check_anchors(conn, o, err)) return (int)err->code;
+    if (o->tls && o->session && o->session_len && offer_session(conn, o, err)) return (int)err->code;
     conn->fd = socket_connect(o->host, o->address, o->port, connect_ms, err);
     if (conn->fd < 0) return (int)err->code;
     size_t name_len = strlen(o->host);
@@ -210,6 +227,8 @@ static int open_connection(microhttps *conn, const microhttps_core *core, const 
     }
     return 0;
 }
+
+static int open_again(microhttps *conn, const microhttps_core *core, const microhttps_options *o, microhttps_error *err);
 
 int microhttps_open(microhttps *conn, const microhttps_core *core, const microhttps_options *o, microhttps_error *err) {
     memset(conn, 0, sizeof *conn);
@@ -226,7 +245,51 @@ int microhttps_open(microhttps *conn, const microhttps_core *core, const microht
         return (int)err->code;
     }
     conn->state = CONN_READY;
+    if (o->tls && o->max_fragment && !microhttps_max_fragment(conn)) return open_again(conn, core, o, err);
     return 0;
+}
+
+/*
+ * The server did not accept max_fragment_length, so it may send records
+ * larger than the small buffer. Nothing was sent yet: connecting again is
+ * safe. OpenSSL leaves MFL out when it resumes a session made without it, so
+ * after a resumed handshake a full one is tried first; after a full one,
+ * records of the usual size. At most two more connections.
+ */
+static int open_again(microhttps *conn, const microhttps_core *core, const microhttps_options *o, microhttps_error *err) {
+    microhttps_options again = *o;
+    if (microhttps_resumed(conn)) {
+        again.session = NULL;
+        again.session_len = 0;
+    } else {
+        again.max_fragment = 0;
+    }
+    microhttps_close(conn);
+    return microhttps_open(conn, core, &again, err);
+}
+
+size_t microhttps_session(microhttps *conn, uint8_t *out, size_t cap, microhttps_error *err) {
+    memset(err, 0, sizeof *err);
+    uint32_t len = core_call0(conn, X_SESSION_EXPORT, err);
+    if (err->code || len == 0) return 0;
+    if (len > cap) {
+        core_fail(err, MH_ERR_CONFIG, 0, "the session needs %u bytes, the buffer has %zu", len, cap);
+        return 0;
+    }
+    const uint8_t *session = core_view(conn, core_call0(conn, X_XFER_PTR, err), len);
+    if (err->code || !session) return 0;
+    memcpy(out, session, len);
+    return len;
+}
+
+int microhttps_resumed(microhttps *conn) {
+    microhttps_error ignored = { 0 };
+    return conn->inst && core_call0(conn, X_TLS_RESUMED, &ignored) == 1;
+}
+
+uint32_t microhttps_max_fragment(microhttps *conn) {
+    microhttps_error ignored = { 0 };
+    return conn->inst ? core_call0(conn, X_TLS_MAX_FRAGMENT, &ignored) : 0;
 }
 
 /* Writes the request head: request line, Host, the caller's fields, framing. */

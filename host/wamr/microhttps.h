@@ -66,6 +66,12 @@ typedef struct microhttps_options {
     uint32_t connect_timeout_ms;  /* DNS + TCP + TLS handshake; 0: the default */
     uint32_t read_timeout_ms;     /* longest wait for the peer at any point; 0: the default */
     uint32_t wasm_stack_bytes;    /* WAMR interpreter stack; 0: MICROHTTPS_DEFAULT_WASM_STACK */
+    const uint8_t *session;       /* a TLS session saved with microhttps_session() to offer (resumption: no
+                                     certificates, no public-key operations), or NULL; a stale one is ignored */
+    size_t session_len;
+    uint32_t max_fragment;        /* TLS Maximum Fragment Length to negotiate (RFC 6066): 0 (none), 512, 1024,
+                                     2048 or 4096; shrinks the record buffer from 16,709 bytes to this + 325.
+                                     A server that does not accept it is connected to again without it. */
 } microhttps_options;
 
 /* One connection: an instance of the core and a socket. Fields are private. */
@@ -124,6 +130,19 @@ int microhttps_keep_alive(microhttps *conn);
 /* The core's memory figures (MH_MEM_*) and the instance's linear memory in bytes. */
 uint32_t microhttps_core_mem(microhttps *conn, uint32_t kind);
 uint64_t microhttps_linear_memory_bytes(microhttps *conn);
+
+/*
+ * After the TLS handshake: copies the session into out (at most
+ * MH_SESSION_BYTES, tls/generated/spec.h) and returns its length; 0 when
+ * there is none (plain http) or cap is too small (err says so). Offered again
+ * with microhttps_options.session, even after a reboot, it resumes the
+ * session. It holds the master secret: store it as a secret.
+ */
+size_t microhttps_session(microhttps *conn, uint8_t *out, size_t cap, microhttps_error *err);
+/* 1 if the handshake resumed the offered session, else 0. */
+int microhttps_resumed(microhttps *conn);
+/* The negotiated Maximum Fragment Length, or 0. */
+uint32_t microhttps_max_fragment(microhttps *conn);
 
 /* Sends TLS close_notify (best effort), closes the socket, frees the instance. */
 void microhttps_close(microhttps *conn);

@@ -3,7 +3,8 @@
  *
  *   microhttps-wamr URL... [--ca FILE] [--resolve host:port:addr]
  *                   [-X METHOD] [-H 'Name: value']... [-d DATA]
- *                   [--timeout MS] [--wasm FILE] [--wasm-stack BYTES] [--wasi-natives] [--stats]
+ *                   [--timeout MS] [--max-fragment N] [--session FILE]
+ *                   [--wasm FILE] [--wasm-stack BYTES] [--wasi-natives] [--stats]
  *
  * Writes each response body to stdout. Several URLs on the same origin share
  * one keep-alive connection, like curl. On failure prints the error code
@@ -11,11 +12,16 @@
  * and exits 1; usage errors exit 2. --stats prints memory figures to stderr
  * after each response (and WAMR's own breakdown when built with
  * `make PROFILE_MEMORY=1` against a WAMR_BUILD_MEMORY_PROFILING=1 runtime).
+ * --session FILE offers the TLS session saved in FILE (if it exists) and
+ * saves the connection's session there (mode 0600: it holds the master
+ * secret), so that the next run, even after a reboot, resumes it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "generated/spec.h"
 #include "generated/spec_names.h"
@@ -51,6 +57,8 @@ typedef struct cli {
     const char *wasm_file;
     uint32_t wasm_stack;
     uint32_t timeout_ms; /* connect and read; 0: the library's default */
+    uint32_t max_fragment;
+    const char *session_file;
     int wasi_natives;
     int stats;
 } cli;
@@ -58,7 +66,8 @@ typedef struct cli {
 static int usage(const char *why) {
     fprintf(stderr, "microhttps-wamr: %s\n"
             "usage: microhttps-wamr URL... [--ca FILE] [--resolve host:port:addr] [-X METHOD] [-H 'Name: value']...\n"
-            "                       [-d DATA] [--timeout MS] [--wasm FILE] [--wasm-stack BYTES] [--wasi-natives] [--stats]\n", why);
+            "                       [-d DATA] [--timeout MS] [--max-fragment N] [--session FILE]\n"
+            "                       [--wasm FILE] [--wasm-stack BYTES] [--wasi-natives] [--stats]\n", why);
     return 2;
 }
 
@@ -159,6 +168,8 @@ static int parse_args(int argc, char **argv, cli *c) {
         else if (!strcmp(a, "--wasm") && has_value) c->wasm_file = argv[++i];
         else if (!strcmp(a, "--wasm-stack") && has_value) c->wasm_stack = (uint32_t)strtoul(argv[++i], NULL, 10);
         else if (!strcmp(a, "--timeout") && has_value) c->timeout_ms = (uint32_t)strtoul(argv[++i], NULL, 10);
+        else if (!strcmp(a, "--max-fragment") && has_value) c->max_fragment = (uint32_t)strtoul(argv[++i], NULL, 10);
+        else if (!strcmp(a, "--session") && has_value) c->session_file = argv[++i];
         else if (!strcmp(a, "--wasi-natives")) c->wasi_natives = 1;
         else if (!strcmp(a, "--stats")) c->stats = 1;
         else if (!strcmp(a, "-H") && has_value) {
@@ -183,10 +194,11 @@ static void print_stats(microhttps *conn, int index) {
     mem_alloc_info_t pool;
     if (!wasm_runtime_get_mem_alloc_info(&pool)) memset(&pool, 0, sizeof pool);
     fprintf(stderr, "stats request=%d status=%u linear_memory=%llu heap_base=%u arena_used=%u static_data=%u trust_store=%u "
-            "runtime_pool_used=%u runtime_pool_highmark=%u stack_peak=%u\n",
+            "io_buffer=%u resumed=%d max_fragment=%u runtime_pool_used=%u runtime_pool_highmark=%u stack_peak=%u\n",
             index, microhttps_status(conn), (unsigned long long)microhttps_linear_memory_bytes(conn),
             microhttps_core_mem(conn, MH_MEM_HEAP_BASE), microhttps_core_mem(conn, MH_MEM_ARENA_USED),
             microhttps_core_mem(conn, MH_MEM_STATIC_DATA), microhttps_core_mem(conn, MH_MEM_TRUST_STORE),
+            microhttps_core_mem(conn, MH_MEM_IO_BUFFER), microhttps_resumed(conn), microhttps_max_fragment(conn),
             pool.total_size - pool.total_free_size, pool.highmark_size, microhttps_core_mem(conn, MH_MEM_STACK_PEAK));
 #ifdef MICROHTTPS_DUMP_MEM_CONSUMPTION
     wasm_runtime_dump_mem_consumption(conn->exec_env);
@@ -207,8 +219,24 @@ static int same_origin(const url *a, const url *b) {
     return a->tls == b->tls && a->port == b->port && strcmp(a->host, b->host) == 0;
 }
 
+/* Saves the connection's TLS session for a later run (owner-only: it holds the master secret). */
+static int save_session(microhttps *conn, const char *path) {
+    uint8_t session[MH_SESSION_BYTES];
+    microhttps_error e;
+    size_t len = microhttps_session(conn, session, sizeof session, &e);
+    if (e.code) return report(&e);
+    if (len == 0) return 0;
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    int ok = fd >= 0 && write(fd, session, len) == (ssize_t)len;
+    if (fd >= 0 && close(fd) != 0) ok = 0;
+    return ok ? 0 : fail(MH_ERR_CONFIG, "cannot write --session", path);
+}
+
 static int fetch_all(const cli *c, const microhttps_core *core, const char *ca, size_t ca_len) {
     microhttps conn = { .fd = -1 };
+    size_t session_len = 0;
+    /* a missing session file is the first run: nothing to offer */
+    uint8_t *session = c->session_file ? read_file(c->session_file, &session_len) : NULL;
     url open_url = { 0 };
     microhttps_error e;
     int rc = 0;
@@ -227,12 +255,14 @@ static int fetch_all(const cli *c, const microhttps_core *core, const char *ca, 
                 .ca_pem = ca, .ca_pem_len = ca_len, .ca_skip_unusable = c->ca_file == NULL,
                 .wasm_stack_bytes = c->wasm_stack,
                 .connect_timeout_ms = c->timeout_ms, .read_timeout_ms = c->timeout_ms,
+                .max_fragment = c->max_fragment, .session = session, .session_len = session_len,
             };
             if (microhttps_open(&conn, core, &o, &e)) {
                 rc = report(&e);
                 break;
             }
             open_url = u;
+            if (c->session_file && u.tls && (rc = save_session(&conn, c->session_file)) != 0) break;
         }
         microhttps_req r = {
             .method = c->method, .target = u.target, .headers = c->headers, .header_count = c->header_count,
@@ -243,6 +273,7 @@ static int fetch_all(const cli *c, const microhttps_core *core, const char *ca, 
     }
     fflush(stdout);
     microhttps_close(&conn);
+    free(session);
     return rc;
 }
 
