@@ -24,6 +24,9 @@ export function loadCryptoHarness({ simd }) {
     ...readdirSync(crypto).filter((f) => f.endsWith('.c')).map((f) => join(crypto, f)),
     join(root, 'test', 'crypto', 'harness.c'), join(root, 'tls', 'libc.c'),
     join(br, 'src', 'symcipher', 'chacha20_ct.c'), join(br, 'src', 'symcipher', 'poly1305_ctmul.c'),
+    ...['aes_ct64.c', 'aes_ct64_enc.c', 'aes_ct64_ctr.c', 'aes_common.c'].map((f) => join(br, 'src', 'symcipher', f)),
+    join(br, 'src', 'hash', 'ghash_ctmul64.c'), join(br, 'src', 'aead', 'gcm.c'),
+    join(br, 'src', 'codec', 'dec32le.c'), join(br, 'src', 'codec', 'enc32le.c'),
   ];
   mkdirSync(join(root, 'build'), { recursive: true });
   const output = join(root, 'build', simd ? 'crypto-test.wasm' : 'crypto-test-scalar.wasm');

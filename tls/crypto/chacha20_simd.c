@@ -10,6 +10,7 @@
  * chacha20_simd_get() returns 0 and BearSSL's br_chacha20_ct_run stays. */
 #include <string.h>
 #include "fast_crypto.h"
+#include "ctr_passes.h"
 
 #ifdef __wasm_simd128__
 #include <wasm_simd128.h>
@@ -67,10 +68,21 @@ static void four_blocks(const v128_t in[16], unsigned char *data) {
 	}
 }
 
+/* One pass: blocks cc..cc+3 of the input state `in` (its word 12, the
+ * counter, is set here). */
+static void chacha20_pass(const void *state, uint32_t cc, unsigned char *data) {
+	const v128_t *in = state;
+	v128_t s[16];
+	for (int i = 0; i < 16; i++) {
+		s[i] = in[i];
+	}
+	s[12] = wasm_i32x4_add(wasm_i32x4_splat((int32_t)cc), wasm_i32x4_make(0, 1, 2, 3));
+	four_blocks(s, data);
+}
+
 static uint32_t chacha20_simd_run(const void *key, const void *iv, uint32_t cc, void *data, size_t len) {
 	static const uint32_t sigma[4] = { 0x61707865, 0x3320646e, 0x79622d32, 0x6b206574 };
 	const unsigned char *k = key, *n = iv;
-	unsigned char *buf = data;
 	v128_t in[16];
 	for (int i = 0; i < 4; i++) {
 		in[i] = wasm_i32x4_splat((int32_t)sigma[i]);
@@ -78,29 +90,14 @@ static uint32_t chacha20_simd_run(const void *key, const void *iv, uint32_t cc, 
 	for (int i = 0; i < 8; i++) {
 		in[4 + i] = wasm_v128_load32_splat(k + 4 * i);
 	}
+	in[12] = wasm_i64x2_splat(0);
 	for (int i = 0; i < 3; i++) {
 		in[13 + i] = wasm_v128_load32_splat(n + 4 * i);
 	}
-	v128_t lane = wasm_i32x4_make(0, 1, 2, 3);
-	while (len >= LANES * BLOCK) {
-		in[12] = wasm_i32x4_add(wasm_i32x4_splat((int32_t)cc), lane);
-		four_blocks(in, buf);
-		buf += LANES * BLOCK;
-		len -= LANES * BLOCK;
-		cc += LANES;
-	}
-	if (len > 0) {
-		/* the tail goes through a scratch copy; a partial block still
-		 * consumes a counter value, as in BearSSL's own implementations */
-		unsigned char tail[LANES * BLOCK];
-		memcpy(tail, buf, len);
-		in[12] = wasm_i32x4_add(wasm_i32x4_splat((int32_t)cc), lane);
-		four_blocks(in, tail);
-		memcpy(buf, tail, len);
-		memset(tail, 0, sizeof tail);
-		cc += (uint32_t)((len + BLOCK - 1) / BLOCK);
-	}
-	return cc;
+	ctr_passes(&chacha20_pass, in, cc, LANES * BLOCK, LANES, data, len);
+	/* a partial block still consumes a counter value, as in BearSSL's own
+	 * implementations */
+	return cc + (uint32_t)((len + BLOCK - 1) / BLOCK);
 }
 
 br_chacha20_run chacha20_simd_get(void) {

@@ -24,13 +24,17 @@ void fast_crypto_install(br_ssl_engine_context *eng) {
 	/* BearSSL picks its 64-bit AES and GHASH only when `unsigned long` is
 	 * 64 bits wide, which wasm32 is not; but wasm has native i64
 	 * arithmetic, so the 64-bit bitsliced AES (four blocks per pass
-	 * instead of two) and 64-bit GHASH are the faster portable code. */
+	 * instead of two) and 64-bit GHASH are the faster portable code.
+	 * With wasm SIMD, our eight-block bitsliced AES and two-block GHASH
+	 * replace them. */
 #if MH_COMPACT_CRYPTO
 	/* smaller code: two blocks per pass and 32-bit GHASH */
 	br_ssl_engine_set_aes_ctr(eng, &br_aes_ct_ctr_vtable);
 	br_ssl_engine_set_ghash(eng, &br_ghash_ctmul);
 #else
-	br_ssl_engine_set_aes_ctr(eng, &br_aes_ct64_ctr_vtable);
-	br_ssl_engine_set_ghash(eng, &br_ghash_ctmul64);
+	const br_block_ctr_class *aes = aes_ctr_simd_get();
+	br_ghash ghash = ghash_simd_get();
+	br_ssl_engine_set_aes_ctr(eng, aes ? aes : &br_aes_ct64_ctr_vtable);
+	br_ssl_engine_set_ghash(eng, ghash ? ghash : &br_ghash_ctmul64);
 #endif
 }

@@ -13,6 +13,13 @@ br_chacha20_run chacha20_simd_get(void);
  * -msimd128). */
 br_poly1305_run poly1305_simd_get(void);
 
+/* AES-CTR (128, 192 and 256-bit keys), eight blocks per pass, bitsliced
+ * in wasm SIMD (0 without -msimd128). */
+const br_block_ctr_class *aes_ctr_simd_get(void);
+
+/* GHASH, two blocks per step in wasm SIMD (0 without -msimd128). */
+br_ghash ghash_simd_get(void);
+
 /* Sets up AES-GCM and ChaCha20-Poly1305 records with the fastest
  * implementations this build has (instead of BearSSL's defaults). */
 void fast_crypto_install(br_ssl_engine_context *eng);
