@@ -21,20 +21,21 @@ void fast_crypto_install(br_ssl_engine_context *eng) {
 #endif
 
 	br_ssl_engine_set_gcm(eng, &br_sslrec_in_gcm_vtable, &br_sslrec_out_gcm_vtable);
-	/* BearSSL picks its 64-bit AES and GHASH only when `unsigned long` is
-	 * 64 bits wide, which wasm32 is not; but wasm has native i64
-	 * arithmetic, so the 64-bit bitsliced AES (four blocks per pass
-	 * instead of two) and 64-bit GHASH are the faster portable code.
-	 * With wasm SIMD, our eight-block bitsliced AES and two-block GHASH
-	 * replace them. */
-#if MH_COMPACT_CRYPTO
+#if defined __wasm_simd128__ && !MH_COMPACT_CRYPTO
+	/* our eight-block bitsliced AES and two-block GHASH, chosen at compile
+	 * time like ChaCha20 above */
+	br_ssl_engine_set_aes_ctr(eng, aes_ctr_simd_get());
+	br_ssl_engine_set_ghash(eng, ghash_simd_get());
+#elif MH_COMPACT_CRYPTO
 	/* smaller code: two blocks per pass and 32-bit GHASH */
 	br_ssl_engine_set_aes_ctr(eng, &br_aes_ct_ctr_vtable);
 	br_ssl_engine_set_ghash(eng, &br_ghash_ctmul);
 #else
-	const br_block_ctr_class *aes = aes_ctr_simd_get();
-	br_ghash ghash = ghash_simd_get();
-	br_ssl_engine_set_aes_ctr(eng, aes ? aes : &br_aes_ct64_ctr_vtable);
-	br_ssl_engine_set_ghash(eng, ghash ? ghash : &br_ghash_ctmul64);
+	/* BearSSL picks its 64-bit AES and GHASH only when `unsigned long` is
+	 * 64 bits wide, which wasm32 is not; but wasm has native i64
+	 * arithmetic, so the 64-bit bitsliced AES (four blocks per pass
+	 * instead of two) and 64-bit GHASH are the faster portable code. */
+	br_ssl_engine_set_aes_ctr(eng, &br_aes_ct64_ctr_vtable);
+	br_ssl_engine_set_ghash(eng, &br_ghash_ctmul64);
 #endif
 }
