@@ -214,6 +214,11 @@ static void aes_simd_init(const br_block_ctr_class **ctx, const void *key, size_
 	uint32_t w[4 * (MAX_ROUNDS + 1)];
 	unsigned nk = (unsigned)key_len / 4, total;
 	uint32_t rcon = 1;
+	/* The engine only passes AES-128 and AES-256 keys. Any other length is
+	 * a bug: stop (the host sees INTERNAL) rather than expand it past w[]. */
+	if (key_len != 16 && key_len != 24 && key_len != 32) {
+		__builtin_trap();
+	}
 	kc->vtable = &aes_ctr_simd_vtable;
 	kc->rounds = nk + 6;
 	total = 4 * (kc->rounds + 1);
