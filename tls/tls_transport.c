@@ -87,7 +87,12 @@ static void configure_engine(void) {
 	/* no RSA key exchange is offered, so no RSA encryption (rsapub) is set */
 	br_ssl_engine_set_default_rsavrfy(eng);
 	br_ssl_engine_set_ec(eng, ec_choice());
+#if MH_COMPACT_CRYPTO
 	br_ssl_engine_set_ecdsa(eng, br_ecdsa_vrfy_asn1_get_default());
+#else
+	/* our variable-time P-256 verification (public data only); BearSSL's for other curves */
+	br_ssl_engine_set_ecdsa(eng, &p256_verify_asn1);
+#endif
 	for (size_t i = 0; i < sizeof hashes / sizeof hashes[0]; i++) {
 		br_ssl_engine_set_hash(eng, hashes[i].id, hashes[i].impl);
 	}

@@ -151,13 +151,20 @@ async function buildCore(clang, brRoot, profile, dir) {
     '-Werror=implicit-function-declaration',
     ...profileDefines(profile, limits.limits),
   ];
-  // State machines, codecs and once-per-connection code are built for size in
-  // every profile: crypto dominates a handshake, and they are half the code.
-  // Arithmetic, hashes and ciphers are built for speed unless the profile
-  // asks for size.
-  const controlCode = [join(brRoot, 'src', 'ssl'), join(brRoot, 'src', 'x509'), join(brRoot, 'src', 'codec'), join(root, 'tls')];
+  // Built for size in every profile: state machines, codecs and
+  // once-per-connection code (crypto dominates a handshake, and they are half
+  // the code), and the crypto of rare paths: P-256 and P-384 key exchange
+  // (servers without X25519) and client-certificate signatures. Ciphers,
+  // hashes, X25519, RSA verification and our tls/crypto/ are built for speed,
+  // unless the profile asks for size everywhere.
+  const bySize = [
+    ...['ssl', 'x509', 'codec'].map((d) => join(brRoot, 'src', d) + '/'),
+    ...['ec_p256_m31.c', 'ec_prime_i31.c', 'ecdsa_i31_sign_asn1.c', 'ecdsa_i31_sign_raw.c'].map((f) => join(brRoot, 'src', 'ec', f)),
+    ...['rsa_i31_priv.c', 'rsa_i31_pkcs1_sign.c'].map((f) => join(brRoot, 'src', 'rsa', f)),
+    join(root, 'tls') + '/',
+  ];
   const forSize = (src) => profile.optimize === 'size' ||
-    (controlCode.some((dir) => src.startsWith(dir + '/')) && !src.startsWith(join(root, 'tls', 'crypto') + '/'));
+    (bySize.some((prefix) => src.startsWith(prefix)) && !src.startsWith(join(root, 'tls', 'crypto') + '/'));
   const optimizeFlag = (src) => (forSize(src) ? '-Oz' : '-O2');
   const objects = await compileC(clang, [...cFiles(join(brRoot, 'src')), ...cFiles(join(root, 'tls'))], cflags, optimizeFlag, join(dir, 'obj'));
 

@@ -82,3 +82,16 @@ void ht_aes_gcm(int fast, unsigned key, unsigned key_len, unsigned iv, unsigned 
 	br_gcm_run(&gc, encrypt, scratch + data, len);
 	br_gcm_get_tag(&gc, scratch + tag);
 }
+
+/* ECDSA verification of a DER signature by our p256_verify_asn1 (ours = 1)
+ * or by BearSSL's br_ecdsa_i31_vrfy_asn1 (ours = 0), each given the curve
+ * implementation the engine has for that curve. */
+EXPORT(ht_ecdsa_verify)
+uint32_t ht_ecdsa_verify(int ours, int curve, unsigned hash, unsigned hash_len,
+	unsigned key, unsigned key_len, unsigned sig, unsigned sig_len)
+{
+	br_ec_public_key pk = { curve, scratch + key, key_len };
+	const br_ec_impl *impl = curve == BR_EC_secp256r1 ? &br_ec_p256_m31 : &br_ec_prime_i31;
+	br_ecdsa_vrfy verify = ours ? &p256_verify_asn1 : &br_ecdsa_i31_vrfy_asn1;
+	return verify(impl, scratch + hash, hash_len, &pk, scratch + sig, sig_len);
+}

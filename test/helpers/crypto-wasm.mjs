@@ -27,6 +27,12 @@ export function loadCryptoHarness({ simd }) {
     ...['aes_ct64.c', 'aes_ct64_enc.c', 'aes_ct64_ctr.c', 'aes_common.c'].map((f) => join(br, 'src', 'symcipher', f)),
     join(br, 'src', 'hash', 'ghash_ctmul64.c'), join(br, 'src', 'aead', 'gcm.c'),
     join(br, 'src', 'codec', 'dec32le.c'), join(br, 'src', 'codec', 'enc32le.c'),
+    // BearSSL's ECDSA verification, for P-384 (p256_verify delegates) and as the reference
+    ...['ecdsa_i31_vrfy_asn1', 'ecdsa_i31_vrfy_raw', 'ecdsa_i31_bits', 'ecdsa_atr', 'ec_p256_m31', 'ec_prime_i31',
+      'ec_secp256r1', 'ec_secp384r1', 'ec_secp521r1'].map((f) => join(br, 'src', 'ec', `${f}.c`)),
+    ...['add', 'bitlen', 'decmod', 'decode', 'decred', 'encode', 'fmont', 'iszero', 'modpow', 'montmul', 'muladd',
+      'ninv31', 'rshift', 'sub', 'tmont'].map((f) => join(br, 'src', 'int', `i31_${f}.c`)),
+    join(br, 'src', 'codec', 'ccopy.c'), join(br, 'src', 'int', 'i32_div32.c'),
   ];
   mkdirSync(join(root, 'build'), { recursive: true });
   const output = join(root, 'build', simd ? 'crypto-test.wasm' : 'crypto-test-scalar.wasm');

@@ -19,6 +19,11 @@ const br_block_ctr_class *aes_ctr_simd_get(void);
 
 /* GHASH, two blocks per step in wasm SIMD (0 without -msimd128). */
 br_ghash ghash_simd_get(void);
+/* ECDSA verification with br_ecdsa_vrfy's contract (DER signatures, as
+ * br_ecdsa_i31_vrfy_asn1): our variable-time code for P-256, BearSSL's
+ * br_ecdsa_i31_vrfy_asn1 for other curves. */
+uint32_t p256_verify_asn1(const br_ec_impl *impl, const void *hash, size_t hash_len,
+	const br_ec_public_key *pk, const void *sig, size_t sig_len);
 
 /* Sets up AES-GCM and ChaCha20-Poly1305 records with the fastest
  * implementations this build has (instead of BearSSL's defaults). */
