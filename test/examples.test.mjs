@@ -213,3 +213,24 @@ test('errors.mjs: a malformed response -> HTTP_PARSE', async () => {
 test('errors.mjs: an HTTP error status -> HTTPError', async () => {
   await errorsExample(at('/missing'), /^HTTP 404: the request was refused/);
 });
+
+test('small-core.mjs: the small core with 1 KiB records, and a saved session the second run resumes', async () => {
+  const store = new Map();
+  const s = await startHttpsServer({ key: leaf.keyPem, cert: leaf.chainPem, tlsOptions: { maxVersion: 'TLSv1.2' } });
+  s.server.on('newSession', (id, data, done) => { store.set(id.toString('hex'), data); done(); });
+  s.server.on('resumeSession', (id, done) => done(null, store.get(id.toString('hex')) ?? null));
+  const sessionFile = path.join(pki.dir, 'session.bin');
+  try {
+    const first = await run('small-core.mjs', [at('/', s), sessionFile]);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /^200 OK, \d+ bytes, ECDHE-ECDSA-[A-Z0-9-]+, resumed: false, records: 1024 bytes$/m);
+    const [, used, heapBase] = first.stdout.match(/^core memory used: (\d+) bytes .* of (\d+)$/m);
+    assert.ok(Number(used) <= Number(heapBase) && Number(heapBase) <= 65536, first.stdout);
+    assert.equal(fs.statSync(sessionFile).mode & 0o777, 0o600);
+    const second = await run('small-core.mjs', [at('/', s), sessionFile]);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stdout, /resumed: true, records: 1024 bytes$/m);
+  } finally {
+    await s.close();
+  }
+});
