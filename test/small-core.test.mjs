@@ -70,6 +70,21 @@ for (const [what, key, tlsOptions] of leftOut) {
   });
 }
 
+test('small core: a P-256 leaf under a P-384 CA key is refused with CERT_INVALID naming the core; the full core validates it', async () => {
+  const { pki } = pkis['ec-p384'];
+  const leaf = pki.issueLeaf({ dns: ['localhost'], key: 'ec-p256' });
+  const server = await startHttpsServer({ key: leaf.keyPem, cert: leaf.chainPem });
+  try {
+    const url = `https://localhost:${server.port}/`;
+    const err = await rejection(() => fetchSmall(url, pki.root.certPem));
+    assert.equal(err.code, 'CERT_INVALID');
+    assert.match(err.message, /the 'small' core: /);
+    assert.equal((await fetchSmall(url, pki.root.certPem, { core: 'full' })).status, 200);
+  } finally {
+    await server.close();
+  }
+});
+
 test('small core: client certificates are refused up front with CONFIG, and by the core with DETAIL.NOT_IN_PROFILE', async () => {
   const { leaf } = pkis['ec-p256'];
   const err = await rejection(() => get('https://localhost:9/', { core: 'small', lookup: loopback, cert: leaf.certPem, key: leaf.keyPem }));
