@@ -261,13 +261,17 @@ export function mh_mem(kind: u32): u32 {
   if (kind == MEM_TRUST_STORE) return store_used();
   if (kind == MEM_TLS_STATE) return mem_tls_state();
   if (kind == MEM_XFER_WINDOW) return mem_xfer_size();
-  // the build aligns the exported __heap_base to 16 bytes; report the same figure
-  if (kind == MEM_HEAP_BASE) return (<u32>__heap_base + 15) & ~15;
+  if (kind == MEM_HEAP_BASE) return heapBase();
   if (kind == MEM_USED_PEAK) return staticData() + mem_stack_peak() + arenaUsed();
   return 0;
 }
 
+/** The build aligns the exported __heap_base to 16 bytes; report the same figure. */
+function heapBase(): u32 {
+  return (<u32>__heap_base + 15) & ~15;
+}
+
 /** C and AssemblyScript statics: everything below __heap_base but the stack and the arena. */
 function staticData(): u32 {
-  return ((<u32>__heap_base + 15) & ~15) - mem_stack_size() - mem_arena_size();
+  return heapBase() - mem_stack_size() - mem_arena_size();
 }

@@ -112,7 +112,7 @@ async function main() {
   const bearssl = run('sh', [join(root, 'tools', 'fetch-bearssl.sh'), join(out, 'bearssl')]).trim().split('\n').pop();
   const brRoot = bearssl.startsWith('/') ? bearssl : join(root, bearssl);
 
-  // Profiles that build the same core (features and arena) share one build.
+  // Profiles that build the same core (features, optimisation, -D flags) share one build.
   const sameCore = (p) => `${p.features.join(',')}|${p.optimize ?? ''}|${profileDefines(p, limits.limits).join(' ')}`;
   const byCore = new Map();
   for (const p of profiles) byCore.set(sameCore(p), [...(byCore.get(sameCore(p)) ?? []), p]);

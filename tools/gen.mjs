@@ -86,7 +86,6 @@ function typeScript() {
   }
   out.push(`export interface LimitSpec { id: number; name: string; default: number; min: number; max: number; doc: string }`);
   out.push(`/** Per-connection limits (see docs/limits.md). */\nexport const limitSpecs: readonly LimitSpec[] = ${JSON.stringify(limits.limits, null, 2)};`);
-  out.push(`export const ARENA_BYTES = ${limits.arenaBytes};\nexport const STACK_BYTES = ${limits.stackBytes};\nexport const XFER_BYTES = ${limits.xferBytes};`);
   for (const g of abi.groups) out.push(`/** ${g.doc} */\nexport const ${g.name} = ${obj(g.values, 'value')};`);
   const profiles = PROFILES.map((p) => `  ${p.name}: { file: '${p.output}', tlsLeftOut: ${JSON.stringify(p.tls ?? [])}, clientCertificates: ${!(p.tls ?? []).includes('MH_NO_CLIENT_CERTS')}, doc: ${JSON.stringify(p.doc)} },`);
   out.push(`/** The core's build profiles (tools/profiles.mjs): the file in build/ and what it can do. */\nexport const coreProfiles = {\n${profiles.join('\n')}\n} as const;`);

@@ -203,23 +203,26 @@ export class Connection {
         await this.#sendPending(timeoutMs, phase);
         continue;
       }
-      // the peer must see what we sent before we wait for its answer; an
-      // event for the caller lets the caller's next records join them
-      if (ev === Event.RECV) this.#pump.flush();
-      else this.#pump.flushSoon();
       if (ev === Event.RECV) {
+        // the peer must see what we sent before we wait for its answer
+        this.#pump.flush();
         const chunk = await this.#readOrEnd(x.mh_recv_cap(), timeoutMs, phase);
         if (chunk === null) x.mh_recv_eof();
         else {
           this.core.view(x.mh_recv_ptr(), chunk.length).set(chunk);
           x.mh_recv_commit(chunk.length);
         }
-      } else if (ev === Event.NEED_ANCHOR) {
+        continue;
+      }
+      // anything else: what the caller sends next in this turn joins the held records
+      this.#pump.flushSoon();
+      if (ev === Event.NEED_ANCHOR) {
         this.#answerAnchorQuery();
       } else if (ev === Event.ERROR) {
         // a build with fewer suites and curves says so: the cure may be another core
-        const core = coreProfiles[this.core.profile].tlsLeftOut.length === 0 ? '' : `; the '${this.core.profile}' core: ${coreProfiles[this.core.profile].doc}`;
-        throw tlsFailure(x, coreError(x.mh_error_code(), x.mh_error_detail(), phase + core));
+        const profile = coreProfiles[this.core.profile];
+        const hint = profile.tlsLeftOut.length === 0 ? '' : `; the '${this.core.profile}' core: ${profile.doc}`;
+        throw tlsFailure(x, coreError(x.mh_error_code(), x.mh_error_detail(), phase + hint));
       } else {
         return ev;
       }
@@ -434,9 +437,6 @@ function offerSession(core: Core, session: Uint8Array): void {
 }
 
 function setUpCore(options: ConnectionOptions): Core {
-  if (options.core !== undefined && !Object.hasOwn(coreProfiles, options.core)) {
-    throw hostError('CONFIG', `unknown core ${JSON.stringify(options.core)}; known: ${Object.keys(coreProfiles).join(', ')}`);
-  }
   const core = new Core(options.clock, options.core);
   const x = core.x;
   const limits = { ...options.limits, ...(options.maxFragment === undefined ? {} : { maxFragmentBytes: options.maxFragment }) };

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { randomFillSync } from 'node:crypto';
 import { ABI_VERSION, Mem, coreProfiles, type CoreProfile } from './generated/spec.js';
+import { hostError } from './errors.js';
 
 const compiled = new Map<CoreProfile, WebAssembly.Module>();
 
@@ -13,7 +14,7 @@ function module(profile: CoreProfile): WebAssembly.Module {
   let m = compiled.get(profile);
   if (!m) {
     if (!Object.hasOwn(coreProfiles, profile)) {
-      throw new TypeError(`unknown core ${JSON.stringify(profile)}; known: ${Object.keys(coreProfiles).join(', ')}`);
+      throw hostError('CONFIG', `unknown core ${JSON.stringify(profile)}; known: ${Object.keys(coreProfiles).join(', ')}`);
     }
     m = new WebAssembly.Module(readFileSync(new URL(`../build/${coreProfiles[profile].file}`, import.meta.url)));
     compiled.set(profile, m);
