@@ -2,17 +2,9 @@
 // on seeded random inputs of many lengths, in the SIMD and scalar builds.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createCipheriv, createHash } from 'node:crypto';
+import { createCipheriv } from 'node:crypto';
 import { loadCryptoHarness } from './helpers/crypto-wasm.mjs';
-
-/** Deterministic bytes from a seed (SHA-256 in counter mode). */
-function seededBytes(seed, n) {
-  const out = Buffer.alloc(n);
-  for (let i = 0, off = 0; off < n; i++, off += 32) {
-    createHash('sha256').update(`${seed}/${i}`).digest().copy(out, off);
-  }
-  return out;
-}
+import { seededBytes } from './helpers/prng.mjs';
 
 // Lengths around block (16, 64) and lane (128, 256) boundaries, plus a full TLS record.
 const LENGTHS = [0, 1, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 255, 256, 257, 511, 512, 1000, 4096, 16384 + 5];

@@ -7,19 +7,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createECDH, createHash, createPrivateKey, sign } from 'node:crypto';
 import { loadCryptoHarness } from './helpers/crypto-wasm.mjs';
+import { seededBytes } from './helpers/prng.mjs';
 
 const P256 = 23, P384 = 24; // BR_EC_secp256r1, BR_EC_secp384r1
 const P = 2n ** 256n - 2n ** 224n + 2n ** 192n + 2n ** 96n - 1n;
 const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
-
-/** Deterministic bytes from a seed (SHA-256 in counter mode). */
-function seededBytes(seed, n) {
-  const out = Buffer.alloc(n);
-  for (let i = 0, off = 0; off < n; i++, off += 32) {
-    createHash('sha256').update(`${seed}/${i}`).digest().copy(out, off);
-  }
-  return out;
-}
 
 const toBytes = (v, len) => Buffer.from(v.toString(16).padStart(2 * len, '0'), 'hex');
 const toBig = (b) => BigInt(`0x${Buffer.from(b).toString('hex') || '0'}`);
