@@ -9,21 +9,21 @@ import {
   OPEN_TLS, OPEN_ANCHORS_ON_DEMAND, TX_SENDREC, TX_RECVREC,
 } from "./generated/spec";
 // Brings in the abort handler the build names with --use abort=...
-import "./core/abort";
-import { errorCode, errorDetail, fail, clearError } from "./core/error";
-import { limit, setLimit, resetLimits, freezeLimits, limitsFrozen } from "./core/limits";
-import { carve, arenaUsed } from "./core/arena";
+import "./base/abort";
+import { errorCode, errorDetail, fail, clearError } from "./base/error";
+import { limit, setLimit, resetLimits, freezeLimits, limitsFrozen } from "./base/limits";
+import { carve, arenaUsed } from "./base/arena";
 import {
   tx_open, tx_ack, tx_close, tx_version, tx_suite, store_init, store_add, store_used, store_count, store_detail,
   tx_anchor_pending, tx_anchor_query, tx_anchor_resume,
   mem_stack_paint, mem_stack_peak, mem_tls_state, mem_arena_size, mem_stack_size, mem_xfer_size, hash_sha256, tx_reason, tx_offender_ptr, tx_offender_len, pin_add,
   peer_count, peer_field_ptr, peer_field_len, client_init, client_cert_add, client_key_set, client_detail,
   session_export, session_import, session_resumed, tls_max_fragment,
-} from "./core/tls";
+} from "./base/tls";
 import {
   step, sendPtr, sendLen, recvPtr, recvCap, connectionReset, beginRequest, abandonRequest, finishRequestHead,
   requestBuilding, markPeerEof, writeBody, endBodyRequested,
-} from "./core/connection";
+} from "./connection";
 import { initChars } from "./http/chars";
 import {
   headInit, fieldIndex, FIELD_ENTRY_BYTES, status, versionMinor, reasonPtr, reasonLen, fieldCount,

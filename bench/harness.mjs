@@ -6,7 +6,7 @@ import { cpus, hostname, totalmem, release, platform, arch, loadavg } from 'node
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { Bench } from 'tinybench';
-import { makePki } from '../test/helpers/pki.mjs';
+import { makePki } from '../devkit/pki.mjs';
 
 export const benchDir = dirname(fileURLToPath(import.meta.url));
 export const root = join(benchDir, '..');

@@ -3,7 +3,7 @@
 // certificate validation (chain, dates, host name).
 import https from 'node:https';
 import { get } from '../dist/index.js';
-import { makePki } from '../test/helpers/pki.mjs';
+import { makePki } from '../devkit/pki.mjs';
 
 const pki = makePki({ cn: 'microhttps demo CA' });
 const leaf = pki.issueLeaf({ dns: ['demo.localhost'] });

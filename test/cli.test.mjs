@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startHttpsServer, startHttpServer, startRawServer } from './helpers/servers.mjs';
-import { makePki } from './helpers/pki.mjs';
+import { makePki } from '../devkit/pki.mjs';
 import { startProxy } from './helpers/proxy.mjs';
 import { runNode } from './helpers/child.mjs';
 

@@ -1,7 +1,7 @@
 // NODE_EXTRA_CA_CERTS: like Node's own https, the default trust store is
 // Node's roots plus the PEM certificates in that file, read once per process.
 // The variable is read at first use, so each case runs in a child process.
-import { makePki } from './helpers/pki.mjs';
+import { makePki } from '../devkit/pki.mjs';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';

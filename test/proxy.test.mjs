@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Session, MicroHttpsError } from '../dist/index.js';
 import { startHttpsServer, startHttpServer } from './helpers/servers.mjs';
-import { makePki } from './helpers/pki.mjs';
+import { makePki } from '../devkit/pki.mjs';
 import { rejection } from './helpers/core-client.mjs';
 import { startProxy } from './helpers/proxy.mjs';
 

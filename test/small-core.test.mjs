@@ -7,7 +7,7 @@ import { get, MicroHttpsError } from '../dist/index.js';
 import { Core } from '../dist/core.js';
 import { CallDetail, ErrorCodes, limitSpecs } from '../dist/generated/spec.js';
 import { PROFILES } from '../tools/profiles.mjs';
-import { makePki } from './helpers/pki.mjs';
+import { makePki } from '../devkit/pki.mjs';
 import { startHttpsServer } from './helpers/servers.mjs';
 import { loopback, rejection } from './helpers/core-client.mjs';
 

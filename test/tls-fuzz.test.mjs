@@ -12,7 +12,7 @@ import net from 'node:net';
 import { X509Certificate } from 'node:crypto';
 import { Core } from '../dist/core.js';
 import { Event, OpenFlag, ErrorCodes, errorNames } from '../dist/generated/spec.js';
-import { makePki } from './helpers/pki.mjs';
+import { makePki } from '../devkit/pki.mjs';
 import { startRawServer, startHttpsServer } from './helpers/servers.mjs';
 import { prng } from './helpers/prng.mjs';
 import { withoutStackPeak } from './helpers/memory.mjs';

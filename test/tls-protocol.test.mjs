@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { get, MicroHttpsError } from '../dist/index.js';
-import { makePki } from './helpers/pki.mjs';
+import { makePki } from '../devkit/pki.mjs';
 import { startHttpsServer, startRawServer } from './helpers/servers.mjs';
 import { loopback, rejection } from './helpers/core-client.mjs';
 

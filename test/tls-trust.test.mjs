@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { get, MicroHttpsError } from '../dist/index.js';
-import { makePki, spkiSha256Base64 } from './helpers/pki.mjs';
+import { makePki, spkiSha256Base64 } from '../devkit/pki.mjs';
 import { startHttpsServer } from './helpers/servers.mjs';
 import { loopback, rejection } from './helpers/core-client.mjs';
 

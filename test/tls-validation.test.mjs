@@ -8,7 +8,7 @@ import https from 'node:https';
 import fs from 'node:fs';
 import path from 'node:path';
 import { get, MicroHttpsError } from '../dist/index.js';
-import { makePki, spkiSha256Base64 } from './helpers/pki.mjs';
+import { makePki, spkiSha256Base64 } from '../devkit/pki.mjs';
 import { startHttpsServer } from './helpers/servers.mjs';
 import { loopback, rejection } from './helpers/core-client.mjs';
 

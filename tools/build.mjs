@@ -1,4 +1,4 @@
-// Builds build/microhttps.wasm: BearSSL and tls/*.c with clang (freestanding
+// Builds build/microhttps.wasm: BearSSL and our C under tls/ with clang (freestanding
 // wasm32), assembly/ with asc on top of the same linear memory, joined by
 // wasm-merge, then trimmed to the documented ABI and optimised. Then the Node
 // host's TypeScript. `npm install` runs this through the "prepare" script.
@@ -142,7 +142,7 @@ async function buildCore(clang, brRoot, profile, dir) {
   const cflags = [
     '--target=wasm32', ...flags.clang, '-ffreestanding', '-nostdlib',
     '-ffunction-sections', '-fdata-sections', '-fvisibility=hidden',
-    '-isystem', join(root, 'tls', 'include'), '-I', join(brRoot, 'inc'), '-I', join(brRoot, 'src'), '-I', join(root, 'tls'),
+    '-isystem', join(root, 'tls', 'libc', 'include'), '-I', join(brRoot, 'inc'), '-I', join(brRoot, 'src'), '-I', join(root, 'tls'), '-I', join(root, 'include'),
     // BearSSL must never reach for OS time or randomness (hosts supply both),
     // nor for 128-bit multiplies, which would need a compiler runtime.
     '-DBR_USE_URANDOM=0', '-DBR_INT128=0', '-DBR_UMUL128=0', '-DBR_USE_WIN32_RAND=0', '-DBR_RDRAND=0', '-DBR_USE_UNIX_TIME=0', '-DBR_USE_WIN32_TIME=0',

@@ -142,7 +142,7 @@ if (check) {
   }
 } else {
   write('assembly/generated/spec.ts', assemblyScript());
-  write('tls/generated/spec.h', cHeader());
-  write('tls/generated/spec_names.h', cNames());
+  write('include/microhttps/spec.h', cHeader());
+  write('include/microhttps/spec_names.h', cNames());
   write('host/node/generated/spec.ts', typeScript());
 }

@@ -13,7 +13,7 @@ import https from 'node:https';
 import { randomBytes } from 'node:crypto';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Connection } from '../dist/index.js';
-import { makePki } from '../test/helpers/pki.mjs';
+import { makePki } from '../devkit/pki.mjs';
 
 const MiB = Number(process.argv[2] ?? 32);
 const rounds = Number(process.argv[3] ?? 3);

@@ -8,7 +8,7 @@ import https from 'node:https';
 import tls from 'node:tls';
 import { fork } from 'node:child_process';
 import { get } from '../dist/index.js';
-import { makePki } from '../test/helpers/pki.mjs';
+import { makePki } from '../devkit/pki.mjs';
 
 const count = Number(process.argv[2] === '--server' ? 0 : process.argv[2] ?? 100);
 

@@ -34,7 +34,7 @@ const WAMR_INTERPRETERS = ['bulk-memory', 'sign-ext', 'mutable-globals', 'nontra
 //       67,472 bytes.
 //   limits  default values of spec/limits.json's limits (by name), which
 //       mh_limit_get reports and a host may still change before mh_init.
-//   tls  TLS features left out of the binary (tls/profile.h), each a C macro.
+//   tls  TLS features left out of the binary (tls/core/profile.h), each a C macro.
 //   optimize  'size' builds with clang -Oz and binaryen's shrink level 2.
 // Every profile has memoryBudget: the most linear memory (mh_mem USED_PEAK:
 // static data + deepest stack + arena carved) an HTTPS GET over an ECDSA
@@ -59,7 +59,7 @@ export const PROFILES = [
 
 /**
  * The C flags that give a profile its sizes, limits and TLS features
- * (tls/profile.h reads them); `limitSpecs` is spec/limits.json's list.
+ * (tls/core/profile.h reads them); `limitSpecs` is spec/limits.json's list.
  */
 export function profileDefines(profile, limitSpecs) {
   const defines = [];

@@ -5,8 +5,8 @@ import {
   ERR_HTTP_PARSE, ERR_HTTP_LIMIT, PARSE_BAD_CHUNK_SIZE, PARSE_BAD_CHUNK_EXTENSION, PARSE_MISSING_CRLF, PARSE_BARE_CR,
   PARSE_BARE_LF, LIMIT_CHUNK_LINE_BYTES,
 } from "../generated/spec";
-import { fail } from "../core/error";
-import { limit } from "../core/limits";
+import { fail } from "../base/error";
+import { limit } from "../base/limits";
 import { CR, LF, isToken, isWhitespace, hexValue } from "./chars";
 
 // chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF

@@ -4,7 +4,7 @@ import {
   ERR_HTTP_PARSE, PARSE_BAD_CONTENT_LENGTH, PARSE_CONFLICTING_CONTENT_LENGTH, PARSE_LENGTH_AND_CHUNKED,
   PARSE_BAD_TRANSFER_ENCODING, PARSE_UNEXPECTED_SWITCH, PARSE_TRANSFER_ENCODING_IN_HTTP10,
 } from "../generated/spec";
-import { fail } from "../core/error";
+import { fail } from "../base/error";
 import { equalsIgnoreCase, isDigit } from "./chars";
 import { firstElement, nextElement, elementLen, NO_ELEMENT } from "./fieldList";
 import { fieldCount, fieldNamePtr, fieldNameLen, fieldValuePtr, fieldValueLen, status, versionMinor } from "./headParser";

@@ -10,8 +10,8 @@ import {
   PARSE_BAD_HEADER_NAME, PARSE_SPACE_BEFORE_COLON, PARSE_BAD_HEADER_VALUE, PARSE_OBS_FOLD_FIRST, PARSE_BAD_TRAILER,
   LIMIT_STATUS_LINE_BYTES, LIMIT_HEADER_BYTES, LIMIT_HEADER_LINE_BYTES, LIMIT_HEADER_COUNT, LIMIT_TRAILER_BYTES,
 } from "../generated/spec";
-import { fail, failed } from "../core/error";
-import { limit } from "../core/limits";
+import { fail, failed } from "../base/error";
+import { limit } from "../base/limits";
 import { CR, LF, HTAB, isToken, isWhitespace, isFieldValueByte, isDigit, trimWhitespace, trimmedLen } from "./chars";
 
 /** Bytes per entry of the field index: name ptr, name len, value ptr, value len. */

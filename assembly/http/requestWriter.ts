@@ -6,7 +6,7 @@ import {
   REQ_BAD_HOST, REQ_MANAGED_HEADER, REQ_UNSUPPORTED_METHOD, REQ_BODY_LENGTH,
   BODY_NONE, BODY_LENGTH, BODY_CHUNKED, ERR_CONFIG, LIMIT_REQUEST_HEAD_BYTES,
 } from "../generated/spec";
-import { limit } from "../core/limits";
+import { limit } from "../base/limits";
 import { listContains } from "./fieldList";
 import { isToken, isFieldValueByte, equalsIgnoreCase, equalsExact, writeAscii } from "./chars";
 

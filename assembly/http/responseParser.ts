@@ -8,8 +8,8 @@ import {
   ERR_HTTP_LIMIT, ERR_CLOSED, PARSE_TRUNCATED_HEAD, PARSE_TRUNCATED_BODY, PARSE_NO_CLOSE_NOTIFY,
   LIMIT_MAX_BODY_BYTES, LIMIT_INTERIM_RESPONSES,
 } from "../generated/spec";
-import { fail, failed } from "../core/error";
-import { limit } from "../core/limits";
+import { fail, failed } from "../base/error";
+import { limit } from "../base/limits";
 import { headStart, headFeed, headStarted, complete as headComplete, status, fieldCount } from "./headParser";
 import { decideFraming, bodyMode, contentLength, BODY_NONE, BODY_LENGTH, BODY_CHUNKED } from "./framing";
 import { chunkStart, chunkFeed, inChunkData, atLastChunk, chunkDataTaken, chunkRemaining } from "./chunkedDecoder";

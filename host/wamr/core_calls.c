@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "core_calls.h"
-#include "generated/spec.h"
+#include "microhttps/spec.h"
 
 /* Indexed by enum core_export. */
 static const char *const core_export_names[X_COUNT] = {

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "core_calls.h"
-#include "generated/spec.h"
-#include "generated/spec_names.h"
+#include "microhttps/spec.h"
+#include "microhttps/spec_names.h"
 #include "microhttps.h"
 #include "pem.h"
 #include "der.h"

@@ -14,7 +14,7 @@
  *   microhttps_close(&conn);                  n == 0: body complete; n < 0: e
  *
  * Errors carry a code from the shared vocabulary (MH_ERR_* in
- * tls/generated/spec.h; mh_error_name(code) in tls/generated/spec_names.h
+ * include/microhttps/spec.h; mh_error_name(code) in include/microhttps/spec_names.h
  * gives "CERT_EXPIRED" etc.). Functions returning int return 0 on success.
  * A connection is used by one thread at a time.
  */
@@ -133,7 +133,7 @@ uint64_t microhttps_linear_memory_bytes(microhttps *conn);
 
 /*
  * After the TLS handshake: copies the session into out (at most
- * MH_SESSION_BYTES, tls/generated/spec.h) and returns its length; 0 when
+ * MH_SESSION_BYTES, include/microhttps/spec.h) and returns its length; 0 when
  * there is none (plain http) or cap is too small (err says so). Offered again
  * with microhttps_options.session, even after a reboot, it resumes the
  * session. It holds the master secret: store it as a secret.

@@ -23,8 +23,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "generated/spec.h"
-#include "generated/spec_names.h"
+#include "microhttps/spec.h"
+#include "microhttps/spec_names.h"
 #include "microhttps.h"
 
 #ifndef MICROHTTPS_DEFAULT_WASM

@@ -11,7 +11,7 @@
 #include <netinet/tcp.h>
 
 #include "core_calls.h"
-#include "generated/spec.h"
+#include "microhttps/spec.h"
 #include "socket_io.h"
 
 #ifndef MSG_NOSIGNAL

@@ -1,5 +1,5 @@
 // Shared bits for tests that talk to local servers through the public API.
-import { makePki } from './pki.mjs';
+import { makePki } from '../../devkit/pki.mjs';
 
 /** Every test host name resolves to 127.0.0.1: nothing leaves loopback. */
 export const loopback = async () => ({ address: '127.0.0.1', family: 4 });

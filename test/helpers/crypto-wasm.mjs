@@ -22,7 +22,7 @@ export function loadCryptoHarness({ simd }) {
   const crypto = join(root, 'tls', 'crypto');
   const sources = [
     ...readdirSync(crypto).filter((f) => f.endsWith('.c')).map((f) => join(crypto, f)),
-    join(root, 'test', 'crypto', 'harness.c'), join(root, 'tls', 'libc.c'),
+    join(root, 'test', 'crypto', 'harness.c'), join(root, 'tls', 'libc', 'libc.c'),
     join(br, 'src', 'symcipher', 'chacha20_ct.c'), join(br, 'src', 'symcipher', 'poly1305_ctmul.c'),
     ...['aes_ct64.c', 'aes_ct64_enc.c', 'aes_ct64_ctr.c', 'aes_common.c'].map((f) => join(br, 'src', 'symcipher', f)),
     join(br, 'src', 'hash', 'ghash_ctmul64.c'), join(br, 'src', 'aead', 'gcm.c'),
@@ -38,7 +38,7 @@ export function loadCryptoHarness({ simd }) {
   const output = join(root, 'build', simd ? 'crypto-test.wasm' : 'crypto-test-scalar.wasm');
   execFileSync(process.env.CLANG || 'clang', [
     '--target=wasm32', '-O2', '-ffreestanding', '-nostdlib', '-mbulk-memory', ...(simd ? ['-msimd128', '-fno-slp-vectorize', '-fno-vectorize'] : []),
-    '-isystem', join(root, 'tls', 'include'), '-I', join(br, 'inc'), '-I', join(br, 'src'), '-I', join(root, 'tls'),
+    '-isystem', join(root, 'tls', 'libc', 'include'), '-I', join(br, 'inc'), '-I', join(br, 'src'), '-I', join(root, 'tls'), '-I', join(root, 'include'),
     '-DBR_INT128=0', '-DBR_UMUL128=0', '-Wl,--no-entry', '-Wl,--gc-sections', ...sources, '-o', output,
   ], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
   const { exports } = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(output)), {});

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import https from 'node:https';
 import net from 'node:net';
-import { makePki, spkiSha256Base64 } from './pki.mjs';
+import { makePki, spkiSha256Base64 } from '../../devkit/pki.mjs';
 import { startHttpServer, startHttpsServer, startRawServer, startTlsRawServer } from './servers.mjs';
 
 let pki;

@@ -3,7 +3,7 @@
  * and _chapol, so their wasm32 choices (32-bit AES and GHASH) are not
  * linked in beside ours. */
 #include "fast_crypto.h"
-#include "../profile.h"
+#include "core/profile.h"
 
 void fast_crypto_install(br_ssl_engine_context *eng) {
 	br_ssl_engine_set_chapol(eng, &br_sslrec_in_chapol_vtable, &br_sslrec_out_chapol_vtable);

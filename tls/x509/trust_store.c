@@ -1,6 +1,6 @@
 #include <string.h>
 #include "trust_store.h"
-#include "generated/spec.h"
+#include "microhttps/spec.h"
 
 static struct {
 	unsigned char *base;   /* start of the region: the anchor array */

@@ -1,4 +1,4 @@
-// The C side (tls/core_exports.c). wasm-merge turns these imports into
+// The C side (tls/core/core_exports.c). wasm-merge turns these imports into
 // direct calls inside the one module.
 @external("env", "tx_open") export declare function tx_open(flags: u32, buf: usize, len: u32, name: usize, nameLen: u32): u32;
 @external("env", "tx_state") export declare function tx_state(): u32;

@@ -4,7 +4,7 @@
  * sessions as secret as keys. */
 #include <string.h>
 #include "tls_session.h"
-#include "generated/spec.h"
+#include "microhttps/spec.h"
 
 #define OFF_FORMAT 0
 #define OFF_ID_LEN 1

@@ -1,5 +1,5 @@
 /* The few <string.h> functions BearSSL and our C use, for a freestanding
- * wasm32 build with no libc (the bodies are in tls/libc.c). */
+ * wasm32 build with no libc (the bodies are in tls/libc/libc.c). */
 #ifndef MH_STRING_H
 #define MH_STRING_H
 #include <stddef.h>

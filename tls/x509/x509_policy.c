@@ -1,7 +1,7 @@
 #include <string.h>
 #include "x509_policy.h"
 #include "trust_store.h"
-#include "wasi.h"
+#include "core/wasi.h"
 
 static struct {
 	const br_x509_class *vtable;       /* what the engine calls: ours */

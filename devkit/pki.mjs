@@ -1,4 +1,5 @@
-// Test PKI built at test time with the openssl CLI, so no key material is
+// Dev kit: a throwaway PKI for tests, the demo (npm start), the bench and
+// tools, built at run time with the openssl CLI, so no key material is
 // committed and validity windows are always relative to "now".
 //
 // Everything is signed with `openssl ca` (not `x509 -req`) because OpenSSL 3.0's

@@ -1,8 +1,8 @@
 #include <stdint.h>
 #include "bearssl.h"
 #include "memory.h"
-#include "x509_policy.h"
-#include "client_auth.h"
+#include "x509/x509_policy.h"
+#include "tls12/client_auth.h"
 #include "profile.h"
 
 /* BSS: zero-filled at instantiation, so it costs no bytes in the .wasm file. */

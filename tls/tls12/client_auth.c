@@ -1,7 +1,7 @@
 #include <string.h>
 #include "client_auth.h"
 #include "ec_choice.h"
-#include "profile.h"
+#include "core/profile.h"
 
 #define MIN_RSA_BITS 2048
 

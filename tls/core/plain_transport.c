@@ -1,7 +1,7 @@
 /* Plain HTTP: the "transport" is two buffers, since no record layer sits
  * between the network and the application bytes. */
 #include "transport.h"
-#include "generated/spec.h"
+#include "microhttps/spec.h"
 
 static struct {
 	unsigned char *in, *out;

@@ -3,7 +3,7 @@
  * passes them as -D flags; without them a build is the `full` profile. */
 #ifndef MH_PROFILE_H
 #define MH_PROFILE_H
-#include "generated/spec.h"
+#include "microhttps/spec.h"
 
 #ifndef MH_PROFILE_ARENA_BYTES
 #define MH_PROFILE_ARENA_BYTES MH_ARENA_BYTES

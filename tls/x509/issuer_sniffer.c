@@ -26,7 +26,7 @@ enum message_state {
 	CERT_BODY          /* the certificate's DER */
 };
 
-/* Inside one certificate (tls/der_walker.h walks it): Certificate SEQUENCE >
+/* Inside one certificate (x509/der_walker.h walks it): Certificate SEQUENCE >
  * TBSCertificate SEQUENCE > [0] version (optional), serialNumber, signature,
  * issuer Name. Only the issuer's bytes are looked at. */
 enum {

@@ -11,7 +11,7 @@
 #include "bearssl.h"
 #include "cert_facts.h"
 #include "server_identity.h"
-#include "generated/spec.h"
+#include "microhttps/spec.h"
 
 /* Sets up the policy for one handshake: the minimal engine to wrap (fully
  * configured), the identity to prove, and whether validation is skipped on

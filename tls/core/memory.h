@@ -6,7 +6,7 @@
 
 unsigned char *memory_arena(void);
 size_t memory_arena_size(void);
-/* The profile's C stack and transfer window (tls/profile.h). */
+/* The profile's C stack and transfer window (core/profile.h). */
 size_t memory_stack_size(void);
 size_t memory_xfer_size(void);
 

@@ -5,13 +5,13 @@ import {
   EV_IDLE, EV_ERROR, EV_SEND, EV_RECV, EV_WRITE_BODY, EV_BODY, EV_DONE, EV_NEED_ANCHOR,
   TX_CLOSED, TX_SENDREC, TX_RECVREC, TX_SENDAPP, TX_RECVAPP, BODY_NONE,
   ERR_CLOSED, ERR_INTERNAL, ERR_REQUEST_INVALID, ERR_STATE, REQ_BODY_NOT_EXPECTED,
-} from "../generated/spec";
-import { fail, failed } from "./error";
-import { tx_state, tx_window, tx_window_len, tx_ack, tx_flush, tx_error, tx_detail, tx_peer_eof, tx_anchor_pending } from "./tls";
-import { parse, parseEof, consumed, expectResponse, NEED_INPUT } from "../http/responseParser";
+} from "./generated/spec";
+import { fail, failed } from "./base/error";
+import { tx_state, tx_window, tx_window_len, tx_ack, tx_flush, tx_error, tx_detail, tx_peer_eof, tx_anchor_pending } from "./base/tls";
+import { parse, parseEof, consumed, expectResponse, NEED_INPUT } from "./http/responseParser";
 import {
   headPending, copyHeadTo, bodyKind, requestIsHead, requestAskedClose, bodyWrite, framedBytes, bodyEndBytes, writeBodyEnd,
-} from "../http/requestWriter";
+} from "./http/requestWriter";
 
 // Where the request stands.
 const REQ_NONE: u32 = 0;      // no request: the connection is idle (or handshaking)

@@ -5,19 +5,19 @@
 #include <stdint.h>
 #include "bearssl.h"
 #include "transport.h"
-#include "trust_store.h"
+#include "x509/trust_store.h"
 #include "memory.h"
 #include "profile.h"
-#include "x509_policy.h"
-#include "client_auth.h"
+#include "x509/x509_policy.h"
+#include "tls12/client_auth.h"
 
-#include "tls_session.h"
-#include "server_hello.h"
+#include "tls12/tls_session.h"
+#include "tls12/server_hello.h"
 
 /* RFC 6066 extension number; BearSSL offers it when the buffer is small */
 #define EXT_MAX_FRAGMENT_LENGTH 1
 #define LOG_FULL_RECORD 14
-#include "generated/spec.h"
+#include "microhttps/spec.h"
 
 #define CORE_EXPORT(name) __attribute__((export_name(#name))) 
 

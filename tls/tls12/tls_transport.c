@@ -2,18 +2,18 @@
  * chosen here, and BearSSL's errors become the shared MH_ERR_* codes. */
 #include <string.h>
 #include "bearssl.h"
-#include "transport.h"
-#include "trust_store.h"
-#include "issuer_sniffer.h"
-#include "x509_policy.h"
+#include "core/transport.h"
+#include "x509/trust_store.h"
+#include "x509/issuer_sniffer.h"
+#include "x509/x509_policy.h"
 #include "client_auth.h"
 #include "server_hello.h"
-#include "server_identity.h"
-#include "wasi.h"
-#include "generated/spec.h"
+#include "x509/server_identity.h"
+#include "core/wasi.h"
+#include "microhttps/spec.h"
 #include "crypto/fast_crypto.h"
 #include "tls_session.h"
-#include "profile.h"
+#include "core/profile.h"
 #include "ec_choice.h"
 
 static br_ssl_client_context client;

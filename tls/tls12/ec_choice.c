@@ -1,5 +1,5 @@
 #include "ec_choice.h"
-#include "profile.h"
+#include "core/profile.h"
 
 #if MH_NO_LARGE_CURVES
 /* Each call goes to the implementation of its curve; BearSSL only calls
