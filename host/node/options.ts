@@ -85,7 +85,8 @@ export interface RequestOptions extends ConnectionSettings {
 }
 
 /** Options that only make sense for one request, so a Session does not take them as defaults. */
-type PerRequest = 'method' | 'body' | 'json' | 'data' | 'signal' | 'params';
+const PER_REQUEST = ['method', 'body', 'json', 'data', 'signal', 'params'] as const;
+type PerRequest = (typeof PER_REQUEST)[number];
 
 export interface SessionOptions extends Omit<RequestOptions, PerRequest> {
   /** Most connections per origin (default 10). */
@@ -190,13 +191,12 @@ const FETCH_RULES: Record<string, Rule> = {
 
 export type OptionRules = Readonly<Record<string, Rule>>;
 
-const PER_REQUEST: readonly string[] = ['method', 'body', 'json', 'data', 'signal', 'params'] satisfies PerRequest[];
-const FETCH_OWN = ['method', 'headers', 'body', 'redirect', 'signal'];
 const without = (rules: OptionRules, names: readonly string[]) => Object.fromEntries(Object.entries(rules).filter(([n]) => !names.includes(n)));
 
 export const requestRules: OptionRules = { ...CONNECTION_RULES, ...REQUEST_RULES };
 export const sessionRules: OptionRules = { ...CONNECTION_RULES, ...without(REQUEST_RULES, PER_REQUEST), ...SESSION_RULES };
-export const fetchRules: OptionRules = { ...CONNECTION_RULES, ...without(REQUEST_RULES, FETCH_OWN), ...FETCH_RULES };
+/** fetch's own members (method, headers, body, redirect, signal) take fetch's types: its rows replace ours. */
+export const fetchRules: OptionRules = { ...CONNECTION_RULES, ...REQUEST_RULES, ...FETCH_RULES };
 
 /** The microhttps options of a fetch init: fetch's own members and the browser-only ones left out. */
 export function microhttpsOptions(init: object): RequestOptions {
