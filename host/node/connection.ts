@@ -68,7 +68,7 @@ export class Connection {
   /** The TLS session after the handshake, as exported by the core. */
   #session: Uint8Array | undefined;
   /** Where sessions of this connection are kept (host, port, server name, trust). */
-  sessionOrigin = '';
+  readonly sessionOrigin: string;
 
   private constructor(core: Core, pump: SocketPump, options: ConnectionOptions, anchors: AnchorIndex | undefined) {
     this.core = core;
@@ -76,6 +76,7 @@ export class Connection {
     this.#anchors = anchors;
     this.options = options;
     this.readTimeout = options.timeout.read;
+    this.sessionOrigin = originKey(options.host, options.port, options.servername ?? options.host, anchors?.digest ?? 'plain');
   }
 
   /** Resolves, connects and (for TLS) completes the handshake with full validation. */
@@ -98,8 +99,7 @@ export class Connection {
     }
     const connected = Date.now();
     const conn = new Connection(core, new SocketPump(socket), options, anchors);
-    const origin = originKey(options.host, options.port, options.servername ?? options.host, anchors?.digest ?? 'plain');
-    conn.sessionOrigin = origin;
+    const origin = conn.sessionOrigin;
     const offered = options.tls ? options.session ?? (options.sessionCache === false ? undefined : cachedSession(origin)) : undefined;
     try {
       if (offered) offerSession(core, offered);
