@@ -63,6 +63,9 @@ interface Cli {
 
 class UsageError extends Error {}
 
+/** A number flag's value: the number, or the text as given, so a usage message shows what was typed. */
+const numeric = (text: string): number | string => (/^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text);
+
 function parseArgs(argv: string[]): Cli {
   const cli: Cli = { headers: [], form: [], include: false, verbose: false, follow: false, options: {} };
   const value = (i: number, flag: string) => {
@@ -109,9 +112,9 @@ function parseArgs(argv: string[]): Cli {
       case '--insecure': case '-k': cli.options.insecure = true; break;
       case '--resolve': list('resolve', value(++i, arg)); break;
       case '--proxy': cli.options.proxy = value(++i, arg); break;
-      case '--max-fragment': cli.options.maxFragment = Number(value(++i, arg)) as RequestOptions['maxFragment']; break;
+      case '--max-fragment': cli.options.maxFragment = numeric(value(++i, arg)) as RequestOptions['maxFragment']; break;
       case '--core': cli.options.core = value(++i, arg) as RequestOptions['core']; break;
-      case '--timeout': cli.options.timeout = Number(value(++i, arg)); break;
+      case '--timeout': cli.options.timeout = numeric(value(++i, arg)) as number; break;
       case '-L': case '--location': cli.follow = true; break;
       case '-i': case '--include': cli.include = true; break;
       case '-v': case '--verbose': cli.verbose = true; break;
