@@ -118,12 +118,15 @@ const limitProblem = (v: Record<string, unknown>): string | undefined => {
 };
 
 const isPem = (v: unknown) => isString(v) || isBytes(v);
+/** A pin option's pins: a string holds several separated by ';' (curl's form). */
+const pinList = (v: unknown): unknown[] => (isString(v) ? v.split(';') : Array.isArray(v) ? v : []);
+const isPin = (p: unknown) => isString(p) && PIN_FORM.test(p.trim());
 
 const CONNECTION_RULES: { [K in keyof ConnectionSettings]-?: SettingRule } = {
   ca: { accepts: 'PEM text or DER bytes, or a non-empty array of them', valid: (v) => isPem(v) || (Array.isArray(v) && v.length > 0 && v.every(isPem)) },
   pin: {
     accepts: '"sha256/<base64 of 32 bytes>" (several joined by ;) or a non-empty array of them',
-    valid: (v) => (isString(v) ? v.split(';') : Array.isArray(v) && v.length > 0 ? v : [0]).every((p: unknown) => isString(p) && PIN_FORM.test(p.trim())),
+    valid: (v) => pinList(v).length > 0 && pinList(v).every(isPin),
   },
   insecure: { accepts: 'true or false', valid: isBool, unset: false },
   cert: { accepts: 'PEM text (string or bytes)', valid: isPem },
