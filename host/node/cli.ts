@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // microhttps [METHOD] URL [options]: curl and HTTPie habits on top of the core.
+// Flags become request options, checked by the option table (a bad value is a
+// usage error, exit 2); the body goes to stdout or a file, -v shows TLS facts.
 import { createWriteStream, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { request } from './api.js';
 import { multipart, type MultipartField } from './body.js';
 import { MicroHttpsError } from './errors.js';
-import type { RequestOptions } from './session.js';
+import { optionProblem, requestRules, type RequestOptions } from './options.js';
 import type { Response } from './response.js';
 
 const HELP = `Usage: microhttps [METHOD] URL [options]
@@ -39,6 +41,12 @@ Exit status: 0 on success (any HTTP status), 1 when the request failed
 
 const METHOD = /^[A-Z]+$/;
 
+/** The flag that sets each request option, for usage messages (the option table checks the values). */
+const FLAG_OF: Record<string, string> = {
+  ca: '--ca', cert: '--cert', key: '--key', pin: '--pin', insecure: '--insecure', resolve: '--resolve',
+  proxy: '--proxy', maxFragment: '--max-fragment', core: '--core', timeout: '--timeout',
+};
+
 interface Cli {
   method?: string;
   url?: string;
@@ -54,6 +62,9 @@ interface Cli {
 }
 
 class UsageError extends Error {}
+
+/** A number flag's value: the number, or the text as given, so a usage message shows what was typed. */
+const numeric = (text: string): number | string => (/^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text);
 
 function parseArgs(argv: string[]): Cli {
   const cli: Cli = { headers: [], form: [], include: false, verbose: false, follow: false, options: {} };
@@ -101,14 +112,9 @@ function parseArgs(argv: string[]): Cli {
       case '--insecure': case '-k': cli.options.insecure = true; break;
       case '--resolve': list('resolve', value(++i, arg)); break;
       case '--proxy': cli.options.proxy = value(++i, arg); break;
-      case '--max-fragment': cli.options.maxFragment = Number(value(++i, arg)) as RequestOptions['maxFragment']; break;
+      case '--max-fragment': cli.options.maxFragment = numeric(value(++i, arg)) as RequestOptions['maxFragment']; break;
       case '--core': cli.options.core = value(++i, arg) as RequestOptions['core']; break;
-      case '--timeout': {
-        const ms = Number(value(++i, arg));
-        if (!(ms > 0)) throw new UsageError('--timeout needs a positive number of milliseconds');
-        cli.options.timeout = ms;
-        break;
-      }
+      case '--timeout': cli.options.timeout = numeric(value(++i, arg)) as number; break;
       case '-L': case '--location': cli.follow = true; break;
       case '-i': case '--include': cli.include = true; break;
       case '-v': case '--verbose': cli.verbose = true; break;
@@ -119,6 +125,8 @@ function parseArgs(argv: string[]): Cli {
         else throw new UsageError(`unexpected argument ${arg}`);
     }
   }
+  const problem = optionProblem(cli.options, requestRules);
+  if (problem) throw new UsageError(`${FLAG_OF[problem.name] ?? problem.name}: ${problem.message}`);
   if (!cli.url) throw new UsageError('a URL is required');
   if (!/^https?:\/\//i.test(cli.url)) cli.url = `https://${cli.url}`;
   return cli;
