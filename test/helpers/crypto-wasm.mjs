@@ -1,6 +1,6 @@
-// Builds build/crypto-test[-scalar].wasm: our tls/crypto/ primitives plus
-// test/crypto/harness.c (test-only exports) and the BearSSL fallbacks they
-// name, so each primitive can be compared with Node's crypto directly. The
+// Builds build/crypto-test[-scalar].wasm: our tls/crypto/ primitives and
+// tls/tls13/ key schedule plus test/crypto/*.c (test-only exports) and the
+// BearSSL code they name, so each primitive can be compared with Node's crypto directly. The
 // production module never contains these exports. Built with and without
 // -msimd128, like the full and portable profiles.
 import { execFileSync } from 'node:child_process';
@@ -19,10 +19,10 @@ function bearsslRoot() {
 /** Compiles and instantiates the harness; simd picks the full or the portable flavour. */
 export function loadCryptoHarness({ simd }) {
   const br = bearsslRoot();
-  const crypto = join(root, 'tls', 'crypto');
+  const cFilesIn = (dir) => readdirSync(dir).filter((f) => f.endsWith('.c')).map((f) => join(dir, f));
   const sources = [
-    ...readdirSync(crypto).filter((f) => f.endsWith('.c')).map((f) => join(crypto, f)),
-    join(root, 'test', 'crypto', 'harness.c'), join(root, 'tls', 'libc', 'libc.c'),
+    ...cFilesIn(join(root, 'tls', 'crypto')), ...cFilesIn(join(root, 'tls', 'tls13')),
+    ...cFilesIn(join(root, 'test', 'crypto')), join(root, 'tls', 'libc', 'libc.c'),
     join(br, 'src', 'symcipher', 'chacha20_ct.c'), join(br, 'src', 'symcipher', 'poly1305_ctmul.c'),
     ...['aes_ct64.c', 'aes_ct64_enc.c', 'aes_ct64_ctr.c', 'aes_common.c'].map((f) => join(br, 'src', 'symcipher', f)),
     join(br, 'src', 'hash', 'ghash_ctmul64.c'), join(br, 'src', 'aead', 'gcm.c'),
@@ -33,6 +33,11 @@ export function loadCryptoHarness({ simd }) {
     ...['add', 'bitlen', 'decmod', 'decode', 'decred', 'encode', 'fmont', 'iszero', 'modpow', 'montmul', 'muladd',
       'ninv31', 'rshift', 'sub', 'tmont'].map((f) => join(br, 'src', 'int', `i31_${f}.c`)),
     join(br, 'src', 'codec', 'ccopy.c'), join(br, 'src', 'int', 'i32_div32.c'),
+    // SHA-2 and HMAC for the TLS 1.3 key schedule
+    join(br, 'src', 'hash', 'sha2small.c'), join(br, 'src', 'hash', 'sha2big.c'), join(br, 'src', 'mac', 'hmac.c'),
+    ...['dec32be', 'enc32be', 'dec64be', 'enc64be'].map((f) => join(br, 'src', 'codec', `${f}.c`)),
+    // the RSA public operation under RSA-PSS, as the engine picks it (i31)
+    join(br, 'src', 'rsa', 'rsa_default_pub.c'), join(br, 'src', 'rsa', 'rsa_i31_pub.c'), join(br, 'src', 'int', 'i31_modpow2.c'),
   ];
   mkdirSync(join(root, 'build'), { recursive: true });
   const output = join(root, 'build', simd ? 'crypto-test.wasm' : 'crypto-test-scalar.wasm');
