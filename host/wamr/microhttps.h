@@ -33,7 +33,7 @@ extern "C" {
 /* Default timeouts (ms) and the WAMR stack given to each instance (bytes). */
 #define MICROHTTPS_DEFAULT_TIMEOUT_MS 30000u
 #define MICROHTTPS_DEFAULT_WASM_STACK 16384u
-#define MICROHTTPS_EXPORT_SLOTS 48
+#define MICROHTTPS_EXPORT_SLOTS 64
 
 typedef struct microhttps_error {
     uint32_t code;     /* MH_ERR_*; 0 when there is no error */
