@@ -33,6 +33,7 @@ extern "C" {
 /* Default timeouts (ms) and the WAMR stack given to each instance (bytes). */
 #define MICROHTTPS_DEFAULT_TIMEOUT_MS 30000u
 #define MICROHTTPS_DEFAULT_WASM_STACK 16384u
+/* Room for the core's exports (spec/abi.json); core_calls.c fails to compile when they do not fit. */
 #define MICROHTTPS_EXPORT_SLOTS 64
 
 typedef struct microhttps_error {
