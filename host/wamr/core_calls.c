@@ -5,17 +5,7 @@
 
 #include "core_calls.h"
 #include "microhttps/spec.h"
-
-/* Indexed by enum core_export. */
-static const char *const core_export_names[X_COUNT] = {
-    "mh_abi_version", "mh_init", "mh_xfer_ptr", "mh_xfer_cap", "mh_anchor_add", "mh_open", "mh_close", "mh_step",
-    "mh_send_ptr", "mh_send_len", "mh_send_ack", "mh_recv_ptr", "mh_recv_cap", "mh_recv_commit", "mh_recv_eof",
-    "mh_request_start", "mh_request_header", "mh_request_end", "mh_body_write", "mh_body_end",
-    "mh_status", "mh_header_count", "mh_header_name_ptr", "mh_header_name_len", "mh_header_value_ptr", "mh_header_value_len",
-    "mh_body_ptr", "mh_body_len", "mh_keep_alive", "mh_error_code", "mh_error_detail", "mh_call_detail", "mh_mem",
-    "mh_anchor_query_ptr", "mh_anchor_resume", "mh_sha256",
-    "mh_limit_set", "mh_session_import", "mh_session_export", "mh_tls_resumed", "mh_tls_max_fragment",
-};
+#include "microhttps/spec_names.h"
 
 _Static_assert(X_COUNT <= MICROHTTPS_EXPORT_SLOTS, "microhttps.fn[] is too small for the exports");
 
@@ -27,6 +17,24 @@ int core_fail(microhttps_error *err, uint32_t code, uint32_t detail, const char 
     vsnprintf(err->message, sizeof err->message, fmt, ap);
     va_end(ap);
     return (int)code;
+}
+
+/* Fills err from the core's error code and detail, naming the detail where the spec has a name. */
+int core_error(microhttps_error *err, uint32_t code, uint32_t detail, const char *during) {
+    const char *what = mh_error_message(code);
+    const char *detail_name = NULL;
+    if (code == MH_ERR_HTTP_PARSE || (code == MH_ERR_CLOSED && detail != 0)) detail_name = mh_parse_detail_name(detail);
+    else if (code == MH_ERR_REQUEST_INVALID) detail_name = mh_request_detail_name(detail);
+    else if (code == MH_ERR_HTTP_LIMIT) detail_name = mh_limit_name(detail);
+    return core_fail(err, code ? code : MH_ERR_INTERNAL, detail, "%s: %s (detail %u%s%s)", during,
+                     what ? what : "unknown error code", detail, detail_name ? " " : "", detail_name ? detail_name : "");
+}
+
+/* The result of a synchronous call that returns a code. */
+int check_call(microhttps *conn, uint32_t code, const char *during, microhttps_error *err) {
+    if (err->code) return (int)err->code;
+    if (code == 0) return 0;
+    return core_error(err, code, core_call0(conn, X_CALL_DETAIL, err), during);
 }
 
 int core_instantiate(microhttps *conn, const microhttps_core *core, uint32_t stack_bytes, microhttps_error *err) {
@@ -65,6 +73,8 @@ void core_deinstantiate(microhttps *conn) {
 uint32_t core_call(microhttps *conn, enum core_export x, uint32_t argc, const uint32_t *args, microhttps_error *err) {
     /* WAMR passes arguments in 32-bit cells and writes the result over cell 0. */
     uint32_t cells[4] = { 0, 0, 0, 0 };
+    if (argc != core_export_params[x] || argc > sizeof cells / sizeof *cells)
+        return core_fail(err, MH_ERR_INTERNAL, argc, "%s called with %u arguments, takes %u", core_export_names[x], argc, core_export_params[x]), 0;
     if (argc > 0) memcpy(cells, args, argc * sizeof *args);
     if (!wasm_runtime_call_wasm(conn->exec_env, conn->fn[x], argc, cells)) {
         core_fail(err, MH_ERR_INTERNAL, 0, "%s trapped: %s", core_export_names[x], wasm_runtime_get_exception(conn->inst));

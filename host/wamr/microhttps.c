@@ -6,12 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "anchors.h"
 #include "core_calls.h"
 #include "microhttps/spec.h"
-#include "microhttps/spec_names.h"
 #include "microhttps.h"
-#include "pem.h"
-#include "der.h"
 #include "socket_io.h"
 
 enum conn_state {
@@ -27,24 +25,6 @@ enum conn_state {
 
 static uint32_t or_default(uint32_t value, uint32_t fallback) {
     return value ? value : fallback;
-}
-
-/* Fills err from the core's error code and detail, naming the detail where the spec has a name. */
-static int core_error(microhttps_error *err, uint32_t code, uint32_t detail, const char *during) {
-    const char *what = mh_error_message(code);
-    const char *detail_name = NULL;
-    if (code == MH_ERR_HTTP_PARSE || (code == MH_ERR_CLOSED && detail != 0)) detail_name = mh_parse_detail_name(detail);
-    else if (code == MH_ERR_REQUEST_INVALID) detail_name = mh_request_detail_name(detail);
-    else if (code == MH_ERR_HTTP_LIMIT) detail_name = mh_limit_name(detail);
-    return core_fail(err, code ? code : MH_ERR_INTERNAL, detail, "%s: %s (detail %u%s%s)", during,
-                     what ? what : "unknown error code", detail, detail_name ? " " : "", detail_name ? detail_name : "");
-}
-
-/* The result of a synchronous call that returns a code. */
-static int check_call(microhttps *conn, uint32_t code, const char *during, microhttps_error *err) {
-    if (err->code) return (int)err->code;
-    if (code == 0) return 0;
-    return core_error(err, code, core_call0(conn, X_CALL_DETAIL, err), during);
 }
 
 /* Copies len bytes into the transfer window at offset; 0, or REQUEST_INVALID when they do not fit. */
@@ -87,8 +67,6 @@ static int do_recv(microhttps *conn, uint32_t timeout_ms, microhttps_error *err)
     return err->code ? -1 : 0;
 }
 
-static int answer_anchor_query(microhttps *conn, microhttps_error *err);
-
 /* Steps the core, doing the I/O it asks for, until an HTTP-level event; the event, or -1 with err set. */
 static int next_event(microhttps *conn, uint32_t timeout_ms, const char *during, microhttps_error *err) {
     for (;;) {
@@ -99,7 +77,7 @@ static int next_event(microhttps *conn, uint32_t timeout_ms, const char *during,
         } else if (ev == MH_EV_RECV) {
             if (do_recv(conn, timeout_ms, err) < 0) return -1;
         } else if (ev == MH_EV_NEED_ANCHOR) {
-            if (answer_anchor_query(conn, err) < 0) return -1;
+            if (anchors_answer_query(conn, err) < 0) return -1;
         } else if (ev == MH_EV_ERROR) {
             uint32_t code = core_call0(conn, X_ERROR_CODE, err);
             uint32_t detail = core_call0(conn, X_ERROR_DETAIL, err);
@@ -109,74 +87,6 @@ static int next_event(microhttps *conn, uint32_t timeout_ms, const char *during,
             return (int)ev;
         }
     }
-}
-
-/* The transfer window, where certificates are decoded for the core. */
-static uint8_t *xfer_window(microhttps *conn, uint32_t *cap, microhttps_error *err) {
-    *cap = core_call0(conn, X_XFER_CAP, err);
-    uint8_t *window = core_view(conn, core_call0(conn, X_XFER_PTR, err), *cap);
-    if (!err->code && !window) core_fail(err, MH_ERR_INTERNAL, 0, "transfer window outside linear memory");
-    return err->code ? NULL : window;
-}
-
-/* Checks the bundle once at open: every block must be a certificate whose
- * subject we can read (a system bundle may skip the odd one). The anchors
- * themselves are loaded only when the core asks for them. */
-static int check_anchors(microhttps *conn, const microhttps_options *o, microhttps_error *err) {
-    if (!o->ca_pem || !o->ca_pem_len) return core_fail(err, MH_ERR_CONFIG, 0, "https needs trust anchors: options.ca_pem is empty");
-    uint32_t cap;
-    uint8_t *window = xfer_window(conn, &cap, err);
-    if (!window) return (int)err->code;
-    uint32_t usable = 0, index = 0;
-    for (size_t pos = 0;; index++) {
-        long n = pem_next_certificate(o->ca_pem, o->ca_pem_len, &pos, window, cap);
-        if (n == PEM_NO_MORE) break;
-        size_t off, len;
-        if (n > 0 && der_subject_name(window, (size_t)n, &off, &len) == 0) usable++;
-        else if (!o->ca_skip_unusable) {
-            const char *why = n == PEM_MALFORMED ? "is not valid PEM base64"
-                            : n == PEM_TOO_LARGE ? "is larger than the transfer window"
-                            : "is not an X.509 certificate";
-            return core_fail(err, MH_ERR_CONFIG, 0, "trust anchor #%u %s", index, why);
-        }
-    }
-    if (usable == 0) return core_fail(err, MH_ERR_CONFIG, 0, "no usable trust anchor in ca_pem (%u blocks)", index);
-    conn->ca_pem = o->ca_pem;
-    conn->ca_pem_len = o->ca_pem_len;
-    conn->ca_skip_unusable = o->ca_skip_unusable;
-    return 0;
-}
-
-/* EV_NEED_ANCHOR: adds every certificate of the bundle whose subject Name has
- * the SHA-256 the core asks for (the core's own mh_sha256 hashes it), then
- * lets the handshake go on. The trust store holds only these. */
-static int answer_anchor_query(microhttps *conn, microhttps_error *err) {
-    uint8_t wanted[32];
-    const uint8_t *query = core_view(conn, core_call0(conn, X_ANCHOR_QUERY_PTR, err), sizeof wanted);
-    if (err->code) return -1;
-    if (!query) return core_fail(err, MH_ERR_INTERNAL, 0, "anchor query outside linear memory"), -1;
-    memcpy(wanted, query, sizeof wanted);
-    uint32_t cap;
-    uint8_t *window = xfer_window(conn, &cap, err);
-    if (!window) return -1;
-    for (size_t pos = 0;;) {
-        long n = pem_next_certificate(conn->ca_pem, conn->ca_pem_len, &pos, window, cap);
-        if (n == PEM_NO_MORE) break;
-        size_t off, len;
-        if (n <= 0 || der_subject_name(window, (size_t)n, &off, &len) != 0) continue; /* reported at open */
-        uint32_t hash = core_call(conn, X_SHA256, 2, (uint32_t[]){ (uint32_t)off, (uint32_t)len }, err);
-        const uint8_t *digest = core_view(conn, hash, sizeof wanted);
-        if (err->code) return -1;
-        if (!digest || memcmp(digest, wanted, sizeof wanted) != 0) continue;
-        uint32_t code = core_call1(conn, X_ANCHOR_ADD, (uint32_t)n, err); /* the DER is still in the window */
-        if (err->code) return -1;
-        if (code != 0 && !conn->ca_skip_unusable) {
-            return core_fail(err, MH_ERR_CONFIG, core_call0(conn, X_CALL_DETAIL, err),
-                "a trust anchor for this server could not be decoded, or the trust store (trustStoreBytes) is full"), -1;
-        }
-    }
-    core_call0(conn, X_ANCHOR_RESUME, err);
-    return err->code ? -1 : 0;
 }
 
 /* The Host field for the options: RFC 9110 §7.2 (a port only when it is not the scheme's default). */
@@ -211,7 +121,7 @@ static int open_connection(microhttps *conn, const microhttps_core *core, const 
     if (check_call(conn, code, o->max_fragment ? "mh_init: max_fragment must be 512, 1024, 2048 or 4096"
                                                : "mh_init: the limits do not fit in the core's arena", err))
         return (int)err->code;
-    if (o->tls && check_anchors(conn, o, err)) return (int)err->code;
+    if (o->tls && anchors_check(conn, o, err)) return (int)err->code;
     if (o->tls && o->session && o->session_len && offer_session(conn, o, err)) return (int)err->code;
     conn->fd = socket_connect(o->host, o->address, o->port, connect_ms, err);
     if (conn->fd < 0) return (int)err->code;
@@ -228,7 +138,7 @@ static int open_connection(microhttps *conn, const microhttps_core *core, const 
     return 0;
 }
 
-static int open_again(microhttps *conn, const microhttps_core *core, const microhttps_options *o, microhttps_error *err);
+static int open_again(microhttps *conn, const microhttps_core *core, const microhttps_options *o, uint32_t advice, microhttps_error *err);
 
 int microhttps_open(microhttps *conn, const microhttps_core *core, const microhttps_options *o, microhttps_error *err) {
     memset(conn, 0, sizeof *conn);
@@ -245,20 +155,23 @@ int microhttps_open(microhttps *conn, const microhttps_core *core, const microht
         return (int)err->code;
     }
     conn->state = CONN_READY;
-    if (o->tls && o->max_fragment && !microhttps_max_fragment(conn)) return open_again(conn, core, o, err);
-    return 0;
+    uint32_t advice = core_call0(conn, X_TLS_RETRY_ADVICE, err);
+    if (err->code) {
+        microhttps_close(conn);
+        return (int)err->code;
+    }
+    return advice == MH_RETRY_NONE ? 0 : open_again(conn, core, o, advice, err);
 }
 
 /*
- * The server did not accept max_fragment_length, so it may send records
- * larger than the small buffer. Nothing was sent yet: connecting again is
- * safe. OpenSSL leaves MFL out when it resumes a session made without it, so
- * after a resumed handshake a full one is tried first; after a full one,
- * records of the usual size. At most two more connections.
+ * The core's advice after the handshake (mh_tls_retry_advice): the server did
+ * not accept max_fragment_length, so connect again (nothing was sent yet)
+ * without the session it resumed, or without MFL. At most two more
+ * connections: a full handshake never advises going without the session.
  */
-static int open_again(microhttps *conn, const microhttps_core *core, const microhttps_options *o, microhttps_error *err) {
+static int open_again(microhttps *conn, const microhttps_core *core, const microhttps_options *o, uint32_t advice, microhttps_error *err) {
     microhttps_options again = *o;
-    if (microhttps_resumed(conn)) {
+    if (advice == MH_RETRY_WITHOUT_SESSION) {
         again.session = NULL;
         again.session_len = 0;
     } else {

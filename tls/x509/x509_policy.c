@@ -248,10 +248,6 @@ const br_x509_class **x509_policy_start(br_x509_minimal_context *inner,
 	return &policy.vtable;
 }
 
-void x509_policy_clear_pins(void) {
-	policy.pin_count = 0;
-}
-
 int x509_policy_add_pin(const unsigned char hash[32]) {
 	if (policy.pin_count == MH_PEER_MAX_PINS) {
 		return MH_ERR_CONFIG;

@@ -20,7 +20,6 @@ const br_x509_class **x509_policy_start(br_x509_minimal_context *inner,
 	const server_identity *identity, int insecure);
 
 /* Pins: sha256 hashes of SubjectPublicKeyInfo; 0, or MH_ERR_CONFIG when full. */
-void x509_policy_clear_pins(void);
 int x509_policy_add_pin(const unsigned char hash[32]);
 
 /* After a failed chain: MH_ERR_* for the failure (0 if the policy did not
