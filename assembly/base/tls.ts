@@ -20,6 +20,7 @@
 @external("env", "session_import") export declare function session_import(src: usize, len: u32): u32;
 @external("env", "session_resumed") export declare function session_resumed(): u32;
 @external("env", "tls_max_fragment") export declare function tls_max_fragment(): u32;
+@external("env", "tls_suites") export declare function tls_suites(mask: u32): u32;
 @external("env", "store_init") export declare function store_init(region: usize, size: u32): void;
 @external("env", "store_add") export declare function store_add(der: usize, len: u32): u32;
 @external("env", "store_used") export declare function store_used(): u32;

@@ -28,6 +28,8 @@ Options:
                                HTTPS_PROXY / HTTP_PROXY / NO_PROXY are honoured, as curl does
       --timeout MS             connect and read timeout in milliseconds (default 30000)
       --max-fragment N         negotiate TLS records of N bytes (512, 1024, 2048 or 4096; RFC 6066)
+      --ciphers LIST           offer only these TLS suites, colon-separated: CHACHA20_POLY1305,
+                               AES_128_GCM, AES_256_GCM (default: all the core has, ChaCha20 first)
       --core NAME              the core build to run: full (default), portable or small (least memory)
   -L, --location               follow redirects (up to 10)
   -i, --include                print the status line and headers before the body
@@ -102,6 +104,7 @@ function parseArgs(argv: string[]): Cli {
       case '--resolve': list('resolve', value(++i, arg)); break;
       case '--proxy': cli.options.proxy = value(++i, arg); break;
       case '--max-fragment': cli.options.maxFragment = Number(value(++i, arg)) as RequestOptions['maxFragment']; break;
+      case '--ciphers': cli.options.suites = ciphers(value(++i, arg)); break;
       case '--core': cli.options.core = value(++i, arg) as RequestOptions['core']; break;
       case '--timeout': {
         const ms = Number(value(++i, arg));
@@ -122,6 +125,11 @@ function parseArgs(argv: string[]): Cli {
   if (!cli.url) throw new UsageError('a URL is required');
   if (!/^https?:\/\//i.test(cli.url)) cli.url = `https://${cli.url}`;
   return cli;
+}
+
+/** curl's --ciphers habit: a colon-separated list; names are checked by the request (CONFIG). */
+function ciphers(list: string): RequestOptions['suites'] {
+  return list.split(/[:,]/).map((name) => name.trim().toUpperCase().replace(/-/g, '_')) as RequestOptions['suites'];
 }
 
 function requestOptions(cli: Cli): RequestOptions {

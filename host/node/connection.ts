@@ -14,6 +14,7 @@ import {
 import { AnchorIndex } from './anchorIndex.js';
 import { Headers } from './headers.js';
 import { originKey, cachedSession, rememberSession, forgetSession } from './sessions.js';
+import { suiteMask, offeredSuites } from './suites.js';
 
 export type Limits = Partial<Record<string, number>>;
 
@@ -38,6 +39,8 @@ export interface ConnectionOptions {
   limits?: Limits;
   /** TLS Maximum Fragment Length to negotiate (RFC 6066): 512, 1024, 2048 or 4096. */
   maxFragment?: number;
+  /** Cipher suite families to offer (Suite names, e.g. ['CHACHA20_POLY1305']); default: all the core has. */
+  suites?: readonly string[];
   /** An exported TLS session to offer (default: the one kept for this origin). */
   session?: Uint8Array;
   /** Keep and offer sessions per origin (default true). */
@@ -222,7 +225,7 @@ export class Connection {
         // a build with fewer suites and curves says so: the cure may be another core
         const profile = coreProfiles[this.core.profile];
         const hint = profile.tlsLeftOut.length === 0 ? '' : `; the '${this.core.profile}' core: ${profile.doc}`;
-        throw tlsFailure(x, coreError(x.mh_error_code(), x.mh_error_detail(), phase + hint));
+        throw tlsFailure(x, coreError(x.mh_error_code(), x.mh_error_detail(), phase + hint), offeredSuites(this.options.suites, this.core.profile));
       } else {
         return ev;
       }
@@ -458,10 +461,16 @@ function setUpCore(options: ConnectionOptions): Core {
   const code = x.mh_init();
   if (code !== 0) throw coreError(code, 0, `mh_init: the limits do not fit in the ${x.mh_mem(Mem.ARENA_SIZE)}-byte arena of the '${core.profile}' core${limits.maxFragmentBytes ? ', or maxFragment is not 512, 1024, 2048 or 4096' : ''}`);
   if (options.tls) {
+    if (options.suites !== undefined) offerSuites(core, options.suites);
     if (options.pin !== undefined) loadPins(core, options.pin);
     if (identity) loadClientIdentity(core, identity);
   }
   return core;
+}
+
+function offerSuites(core: Core, suites: readonly string[]): void {
+  const code = core.x.mh_tls_suites(suiteMask(suites, core.profile));
+  if (code !== 0) throw coreError(code, 0, `suites ${suites.join(', ')}: none is in the '${core.profile}' core`);
 }
 
 function clientIdentityOf(options: ConnectionOptions): { certs: Uint8Array[]; key: Uint8Array } {

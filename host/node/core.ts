@@ -71,6 +71,7 @@ export interface CoreExports {
   mh_tls_suite(): number;
   mh_tls_resumed(): number;
   mh_tls_max_fragment(): number;
+  mh_tls_suites(mask: number): number;
   mh_session_export(): number;
   mh_session_import(len: number): number;
   mh_mem(kind: number): number;

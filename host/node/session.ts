@@ -9,6 +9,7 @@ import { RateLimiter, type Clock, type RateLimit } from './rateLimiter.js';
 import { encodeBody, basicAuth, type BodyInit, type FormData, type EncodedBody } from './body.js';
 import { selectProxy, proxyAuthorization, tunnel } from './proxy.js';
 import type { CaInput, PemInput } from './trust.js';
+import { suitesKey, type SuiteName } from './suites.js';
 import type { WallClock } from './core.js';
 
 export type HeadersInit = Record<string, string> | Iterable<[string, string]>;
@@ -46,6 +47,8 @@ export interface RequestOptions {
   key?: PemInput;
   /** Offer TLS Maximum Fragment Length (RFC 6066): smaller records, less RAM; falls back if the server ignores it. */
   maxFragment?: 512 | 1024 | 2048 | 4096;
+  /** TLS cipher suite families to offer, e.g. ['CHACHA20_POLY1305'] (default: every one the core has, ChaCha20 first). */
+  suites?: readonly SuiteName[];
   /** A TLS session exported earlier (`response.tls.session`) to offer; default: the last one for this origin. */
   session?: Uint8Array;
   /** Keep TLS sessions per origin (host, port, server name, trust) and offer them on new connections (default true). */
@@ -209,7 +212,7 @@ export class Session {
     return [
       url.protocol, url.host, proxy?.href ?? '', opts.servername ?? '', id(opts.ca), id(opts.limits), id(opts.lookup),
       (opts.resolve ?? []).join(','), id(opts.pin), opts.insecure ? 'insecure' : '', id(opts.cert), id(opts.key),
-      opts.maxFragment ?? 0, id(opts.session), opts.sessionCache === false ? 'no-cache' : '', opts.core ?? 'full',
+      opts.maxFragment ?? 0, suitesKey(opts.suites), id(opts.session), opts.sessionCache === false ? 'no-cache' : '', opts.core ?? 'full',
     ].join('|');
   }
 }
@@ -226,7 +229,7 @@ async function openConnection(url: URL, proxy: URL | null, opts: RequestOptions)
   const common = {
     tls, ca: opts.ca, timeout, limits: opts.limits, clock: opts.clock, core: opts.core, servername: opts.servername,
     pin: opts.pin, insecure: opts.insecure, cert: opts.cert, key: opts.key,
-    maxFragment: opts.maxFragment, session: opts.session, sessionCache: opts.sessionCache,
+    maxFragment: opts.maxFragment, suites: opts.suites, session: opts.session, sessionCache: opts.sessionCache,
   };
   if (!proxy) {
     return Connection.open({ ...common, host: url.hostname, port, lookup: resolveOverride(opts) });

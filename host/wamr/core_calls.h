@@ -16,7 +16,7 @@ enum core_export {
     X_STATUS, X_HEADER_COUNT, X_HEADER_NAME_PTR, X_HEADER_NAME_LEN, X_HEADER_VALUE_PTR, X_HEADER_VALUE_LEN,
     X_BODY_PTR, X_BODY_LEN, X_KEEP_ALIVE, X_ERROR_CODE, X_ERROR_DETAIL, X_CALL_DETAIL, X_MEM,
     X_ANCHOR_QUERY_PTR, X_ANCHOR_RESUME, X_SHA256,
-    X_LIMIT_SET, X_SESSION_IMPORT, X_SESSION_EXPORT, X_TLS_RESUMED, X_TLS_MAX_FRAGMENT,
+    X_LIMIT_SET, X_SESSION_IMPORT, X_SESSION_EXPORT, X_TLS_RESUMED, X_TLS_MAX_FRAGMENT, X_TLS_SUITES, X_TLS_SUITE,
     X_COUNT
 };
 
@@ -26,15 +26,20 @@ void core_deinstantiate(microhttps *conn);
 
 /*
  * Calls export x with argc i32 arguments; returns its i32 result (0 for
- * functions without one). A trap returns 0 and sets err->code to
- * MH_ERR_INTERNAL with WAMR's exception text: callers check err->code (every
- * API entry clears it), and the instance is unusable afterwards.
+ * functions without one). A trap returns 0 and sets err->code: MH_ERR_CONFIG
+ * when WAMR's stack (wasm_stack_bytes) or the calling thread's native stack
+ * overflowed, with the size to try, else MH_ERR_INTERNAL with WAMR's
+ * exception text. Callers check err->code (every API entry clears it), and
+ * the instance is unusable afterwards.
  */
 uint32_t core_call(microhttps *conn, enum core_export x, uint32_t argc, const uint32_t *args, microhttps_error *err);
 
 /* Shorthands for the common arities. */
 uint32_t core_call0(microhttps *conn, enum core_export x, microhttps_error *err);
 uint32_t core_call1(microhttps *conn, enum core_export x, uint32_t a, microhttps_error *err);
+
+/* Copies len bytes into the transfer window at offset; 0, or REQUEST_INVALID when they do not fit. */
+int core_put_xfer(microhttps *conn, uint32_t offset, const void *data, size_t len, microhttps_error *err);
 
 /* A native pointer to [ptr, ptr+len) of linear memory, or NULL if out of bounds. */
 uint8_t *core_view(microhttps *conn, uint32_t ptr, uint32_t len);

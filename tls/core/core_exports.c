@@ -152,6 +152,9 @@ unsigned tls_max_fragment(void) {
 	return log < LOG_FULL_RECORD && server_hello_has_extension(EXT_MAX_FRAGMENT_LENGTH) ? 1u << log : 0;
 }
 
+CORE_EXPORT(tls_suites)
+int tls_suites(unsigned mask) { return tls_transport_set_suites(mask); }
+
 CORE_EXPORT(store_init)
 void store_init(unsigned char *region, size_t size) { trust_store_init(region, size); }
 
