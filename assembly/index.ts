@@ -19,7 +19,7 @@ import {
   tx_anchor_pending, tx_anchor_query, tx_anchor_resume,
   mem_stack_paint, mem_stack_peak, mem_tls_state, mem_arena_size, mem_stack_size, mem_xfer_size, anchor_subject_hash, tx_reason, tx_offender_ptr, tx_offender_len, pin_add,
   peer_count, peer_field_ptr, peer_field_len, client_init, client_cert_add, client_key_set, client_detail,
-  session_export, session_import, session_resumed, tls_max_fragment,
+  session_export, session_import, session_resumed, tls_max_fragment, tls_suites,
 } from "./generated/tls";
 import {
   step, sendPtr, sendLen, recvPtr, recvCap, connectionReset, beginRequest, abandonRequest, finishRequestHead,
@@ -139,6 +139,12 @@ export function mh_client_key_set(len: u32): u32 {
   const code = client_key_set(xfer, len);
   callDetail = client_detail();
   return code;
+}
+
+/** Restricts the TLS suites offered to the SUITE_* families in mask: after mh_init, before mh_open. */
+export function mh_tls_suites(mask: u32): u32 {
+  if (!limitsFrozen() || opened) return ERR_STATE;
+  return tls_suites(mask);
 }
 
 /** Starts a connection: TLS when flags has OPEN_TLS, to the server name in the transfer window. */

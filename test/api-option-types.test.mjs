@@ -34,6 +34,7 @@ const BAD = {
   cert: [42],
   key: [{}],
   maxFragment: ['1024', 300, 8192],
+  suites: ['AES_128_GCM', [], ['RC4'], [1]],
   session: ['abc', [1, 2]],
   sessionCache: ['no', 0],
   servername: [42, '', 'a b'],

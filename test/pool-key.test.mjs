@@ -41,6 +41,7 @@ const cases = () => ({
   cert: [{ cert: leaf.certPem, key: leaf.keyPem }, { cert: Buffer.from(leaf.certPem), key: leaf.keyPem }],
   key: [{ cert: leaf.certPem, key: leaf.keyPem }, { cert: leaf.certPem, key: Buffer.from(leaf.keyPem) }],
   maxFragment: [{}, { maxFragment: 1024 }],
+  suites: [{}, { suites: ['AES_128_GCM'] }],
   session: [{}, { session: exported }],
   sessionCache: [{}, { sessionCache: false }],
   servername: [{}, { servername: 'localhost' }],

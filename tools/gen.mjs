@@ -69,6 +69,8 @@ function cNames() {
   out.push(lookup('mh_parse_detail_name', 'Name of a PARSE_* detail', errors.parseDetails.list, 'name'));
   out.push(lookup('mh_request_detail_name', 'Name of a REQ_* detail', errors.requestDetails.list, 'name'));
   out.push(lookup('mh_limit_name', 'Name of limit id (LIMIT_*), as in spec/limits.json', limits.limits, 'name'));
+  const suites = abi.groups.find((g) => g.name === 'Suite').values.map((v) => ({ id: v.value, name: v.name }));
+  out.push(lookup('mh_suite_name', 'Name of one SUITE_* bit, e.g. "CHACHA20_POLY1305"', suites, 'name'));
   out.push('#endif');
   return out.join('\n') + '\n';
 }

@@ -30,6 +30,8 @@ Options:
                                HTTPS_PROXY / HTTP_PROXY / NO_PROXY are honoured, as curl does
       --timeout MS             connect and read timeout in milliseconds (default 30000)
       --max-fragment N         negotiate TLS records of N bytes (512, 1024, 2048 or 4096; RFC 6066)
+      --ciphers LIST           offer only these TLS suites, colon-separated: CHACHA20_POLY1305,
+                               AES_128_GCM, AES_256_GCM (default: all the core has, ChaCha20 first)
       --core NAME              the core build to run: full (default), portable or small (least memory)
   -L, --location               follow redirects (up to 10)
   -i, --include                print the status line and headers before the body
@@ -44,7 +46,7 @@ const METHOD = /^[A-Z]+$/;
 /** The flag that sets each request option, for usage messages (the option table checks the values). */
 const FLAG_OF: Record<string, string> = {
   ca: '--ca', cert: '--cert', key: '--key', pin: '--pin', insecure: '--insecure', resolve: '--resolve',
-  proxy: '--proxy', maxFragment: '--max-fragment', core: '--core', timeout: '--timeout',
+  proxy: '--proxy', maxFragment: '--max-fragment', suites: '--ciphers', core: '--core', timeout: '--timeout',
 };
 
 interface Cli {
@@ -113,6 +115,7 @@ function parseArgs(argv: string[]): Cli {
       case '--resolve': list('resolve', value(++i, arg)); break;
       case '--proxy': cli.options.proxy = value(++i, arg); break;
       case '--max-fragment': cli.options.maxFragment = numeric(value(++i, arg)) as RequestOptions['maxFragment']; break;
+      case '--ciphers': cli.options.suites = ciphers(value(++i, arg)); break;
       case '--core': cli.options.core = value(++i, arg) as RequestOptions['core']; break;
       case '--timeout': cli.options.timeout = numeric(value(++i, arg)) as number; break;
       case '-L': case '--location': cli.follow = true; break;
@@ -130,6 +133,11 @@ function parseArgs(argv: string[]): Cli {
   if (!cli.url) throw new UsageError('a URL is required');
   if (!/^https?:\/\//i.test(cli.url)) cli.url = `https://${cli.url}`;
   return cli;
+}
+
+/** curl's --ciphers habit: a colon-separated list (names are checked with the other options). */
+function ciphers(list: string): RequestOptions['suites'] {
+  return list.split(/[:,]/).map((name) => name.trim().toUpperCase().replace(/-/g, '_')) as RequestOptions['suites'];
 }
 
 function requestOptions(cli: Cli): RequestOptions {

@@ -11,6 +11,7 @@ import { Headers } from './headers.js';
 import { originKey, cachedSession, rememberSession, forgetSession } from './sessions.js';
 import { tlsFacts, type TlsFacts } from './tlsFacts.js';
 import { tlsFailure } from './tlsErrors.js';
+import { offeredSuites } from './suites.js';
 import { anchorIndex } from './anchorCache.js';
 import { setUpCore, offerSession } from './coreSetup.js';
 import { addressesOf, connectFirst, withDeadline } from './dial.js';
@@ -158,7 +159,7 @@ export class Connection {
         // a build with fewer suites and curves says so: the cure may be another core
         const profile = coreProfiles[this.core.profile];
         const hint = profile.tlsLeftOut.length === 0 ? '' : `; the '${this.core.profile}' core: ${profile.doc}`;
-        throw tlsFailure(x, coreError(x.mh_error_code(), x.mh_error_detail(), phase + hint));
+        throw tlsFailure(x, coreError(x.mh_error_code(), x.mh_error_detail(), phase + hint), offeredSuites(this.options.suites, this.core.profile));
       } else {
         return ev;
       }

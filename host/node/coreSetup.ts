@@ -5,6 +5,7 @@ import { Core } from './core.js';
 import { limitSpecs, PeerLimit, Mem, coreProfiles } from './generated/spec.js';
 import { coreError, hostError } from './errors.js';
 import { pinHashes, clientIdentity } from './credentials.js';
+import { suiteMask } from './suites.js';
 import type { ConnectionOptions } from './connection.js';
 
 type Identity = { certs: Uint8Array[]; key: Uint8Array };
@@ -38,10 +39,16 @@ export function setUpCore(options: ConnectionOptions): Core {
   const code = x.mh_init();
   if (code !== 0) throw coreError(code, 0, `mh_init: the limits do not fit in the ${x.mh_mem(Mem.ARENA_SIZE)}-byte arena of the '${core.profile}' core${limits.maxFragmentBytes ? ', or maxFragment is not 512, 1024, 2048 or 4096' : ''}`);
   if (options.tls) {
+    if (options.suites !== undefined) offerSuites(core, options.suites);
     if (options.pin !== undefined) loadPins(core, options.pin);
     if (identity) loadClientIdentity(core, identity);
   }
   return core;
+}
+
+function offerSuites(core: Core, suites: readonly string[]): void {
+  const code = core.x.mh_tls_suites(suiteMask(suites, core.profile));
+  if (code !== 0) throw coreError(code, 0, `suites ${suites.join(', ')}: none is in the '${core.profile}' core`);
 }
 
 function clientIdentityOf(options: ConnectionOptions): Identity {

@@ -11,6 +11,7 @@ import type { LookupFunction } from './dial.js';
 import type { Clock, RateLimit } from './rateLimiter.js';
 import { resolveEntries, resolveKey, type ResolveInput } from './resolveOption.js';
 import { isProxyUrl } from './proxy.js';
+import { SUITE_NAMES, suitesKey, type SuiteName } from './suites.js';
 import {
   type Rule, show, isString, isBool, isFunction, isBytes, isObject, isMs, isCount, oneOf, pairsOf, isHeaderValue, isParamValue, isJson,
 } from './optionChecks.js';
@@ -38,6 +39,8 @@ export interface ConnectionSettings {
   key?: PemInput;
   /** Offer TLS Maximum Fragment Length (RFC 6066): smaller records, less RAM; falls back if the server ignores it. */
   maxFragment?: 512 | 1024 | 2048 | 4096;
+  /** TLS cipher suite families to offer, e.g. ['CHACHA20_POLY1305'] (default: every one the core has, ChaCha20 first). */
+  suites?: readonly SuiteName[];
   /** A TLS session exported earlier (`response.tls.session`) to offer; default: the last one for this origin. */
   session?: Uint8Array;
   /** Keep TLS sessions per origin (host, port, server name, trust) and offer them on new connections (default true). */
@@ -132,6 +135,11 @@ const CONNECTION_RULES: { [K in keyof ConnectionSettings]-?: SettingRule } = {
   cert: { accepts: 'PEM text (string or bytes)', valid: isPem },
   key: { accepts: 'PEM text (string or bytes)', valid: isPem },
   maxFragment: { accepts: '512, 1024, 2048 or 4096', valid: oneOf(512, 1024, 2048, 4096) },
+  suites: {
+    accepts: `a non-empty array of ${SUITE_NAMES.join(', ')}`,
+    valid: (v) => Array.isArray(v) && v.length > 0 && v.every((s) => SUITE_NAMES.includes(s)),
+    key: suitesKey,
+  },
   session: { accepts: 'the bytes of response.tls.session (a Uint8Array)', valid: isBytes },
   sessionCache: { accepts: 'true or false', valid: isBool, unset: true },
   servername: { accepts: 'a host name (a non-empty string without spaces)', valid: (v) => isString(v) && /^[^\s/]{1,253}$/.test(v) },

@@ -16,7 +16,7 @@ interface FailureExports extends PeerExports {
 
 const reasonNames = Object.fromEntries(Object.entries(TlsReason).map(([k, v]) => [v, k])) as Record<number, string>;
 
-function reasonText(x: FailureExports, reason: number): string {
+function reasonText(x: FailureExports, reason: number, offered: string): string {
   switch (reason) {
     case TlsReason.NAME_NO_SAN: return 'the certificate has no DNS or IP subjectAltName; the Common Name is not used (RFC 9525)';
     case TlsReason.NAME_NOT_IN_SAN: return 'no subjectAltName matches the host (DNS names match dNSName SANs only, IP addresses iPAddress SANs only)';
@@ -29,18 +29,18 @@ function reasonText(x: FailureExports, reason: number): string {
     case TlsReason.SERVER_SUITE: return `the server chose ${suiteName(x.mh_tls_suite())}, which we did not offer`;
     case TlsReason.ANCHOR_SIGNATURE: return 'its issuer is a trusted root by name, but the signature does not verify with that root\'s key';
     case TlsReason.WEAK_SIGNATURE_HASH: return 'it is signed with SHA-1 or MD5';
-    case TlsReason.NO_COMMON_SUITE: return 'the server accepts none of our cipher suites (ECDHE with AES-GCM or ChaCha20-Poly1305): it offers only DHE, static-RSA or CBC suites, or only TLS < 1.2';
+    case TlsReason.NO_COMMON_SUITE: return `the server accepts none of the cipher suites offered (ECDHE-ECDSA and ECDHE-RSA with ${offered}): it offers only DHE, static-RSA or CBC suites, or only TLS < 1.2, or only suites the suites option left out`;
   }
   return '';
 }
 
-/** Adds the reason and the offending certificate's subject to a core TLS/certificate error. */
-export function tlsFailure(x: FailureExports, err: MicroHttpsError): MicroHttpsError {
+/** Adds the reason and the offending certificate's subject to a core TLS/certificate error; `offered` names the suites offered. */
+export function tlsFailure(x: FailureExports, err: MicroHttpsError, offered: string): MicroHttpsError {
   if (!err.code.startsWith('CERT_') && !err.code.startsWith('TLS_')) return err;
   const reason = x.mh_error_reason();
   const subjectDer = new Uint8Array(x.memory.buffer, x.mh_error_subject_ptr(), x.mh_error_subject_len()).slice();
   const subject = err.code.startsWith('CERT_') && subjectDer.length ? nameText(subjectDer) : undefined;
-  const why = reasonText(x, reason);
+  const why = reasonText(x, reason, offered);
   const message = `${err.message}${why ? `: ${why}` : ''}${subject ? ` (certificate: ${subject})` : ''}`;
   return new MicroHttpsError(err.code, message, {
     detail: err.detail, detailName: err.detailName, reason: reason ? reasonNames[reason] : undefined, subject,

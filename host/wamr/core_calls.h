@@ -18,10 +18,12 @@ void core_deinstantiate(microhttps *conn);
 
 /*
  * Calls export x with argc i32 arguments; returns its i32 result (0 for
- * functions without one). A trap returns 0 and sets err->code to
- * MH_ERR_INTERNAL with WAMR's exception text: callers check err->code (every
- * API entry clears it), and the instance is unusable afterwards. So does an
- * argc other than the export's (spec/abi.json), before anything is called.
+ * functions without one). A trap returns 0 and sets err->code: MH_ERR_CONFIG
+ * when WAMR's stack (wasm_stack_bytes) or the calling thread's native stack
+ * overflowed, with the size to try, else MH_ERR_INTERNAL with WAMR's
+ * exception text. Callers check err->code (every API entry clears it), and
+ * the instance is unusable afterwards. An argc other than the export's
+ * (spec/abi.json) is MH_ERR_INTERNAL before anything is called.
  */
 uint32_t core_call(microhttps *conn, enum core_export x, uint32_t argc, const uint32_t *args, microhttps_error *err);
 
@@ -31,6 +33,9 @@ uint32_t core_call1(microhttps *conn, enum core_export x, uint32_t a, microhttps
 
 /* A native pointer to [ptr, ptr+len) of linear memory, or NULL if out of bounds. */
 uint8_t *core_view(microhttps *conn, uint32_t ptr, uint32_t len);
+
+/* Copies len bytes into the transfer window at offset; 0, or REQUEST_INVALID when they do not fit. */
+int core_put_xfer(microhttps *conn, uint32_t offset, const void *data, size_t len, microhttps_error *err);
 
 /* Fills err from the core's error code and detail (an EV_ERROR or a returned
  * code), naming the detail where the spec has a name; returns the code. */

@@ -9,6 +9,7 @@
 #include "anchors.h"
 #include "core_calls.h"
 #include "microhttps/spec.h"
+#include "microhttps/spec_names.h"
 #include "microhttps.h"
 #include "socket_io.h"
 
@@ -25,19 +26,6 @@ enum conn_state {
 
 static uint32_t or_default(uint32_t value, uint32_t fallback) {
     return value ? value : fallback;
-}
-
-/* Copies len bytes into the transfer window at offset; 0, or REQUEST_INVALID when they do not fit. */
-static int put_xfer(microhttps *conn, uint32_t offset, const void *data, size_t len, microhttps_error *err) {
-    uint32_t cap = core_call0(conn, X_XFER_CAP, err);
-    uint32_t ptr = core_call0(conn, X_XFER_PTR, err);
-    if (err->code) return (int)err->code;
-    if (offset > cap || len > cap - offset)
-        return core_fail(err, MH_ERR_REQUEST_INVALID, 0, "%zu bytes do not fit in the core's %u-byte transfer window", len, cap);
-    uint8_t *window = core_view(conn, ptr + offset, (uint32_t)len);
-    if (len && !window) return core_fail(err, MH_ERR_INTERNAL, 0, "transfer window outside linear memory");
-    if (len) memcpy(window, data, len);
-    return 0;
 }
 
 /* Sends what the core asks to send (EV_SEND). */
@@ -67,6 +55,19 @@ static int do_recv(microhttps *conn, uint32_t timeout_ms, microhttps_error *err)
     return err->code ? -1 : 0;
 }
 
+/* A failed handshake names the suites offered: the cure may be another choice (options.suites). */
+static void name_offered_suites(microhttps *conn, microhttps_error *err) {
+    size_t used = strlen(err->message), cap = sizeof err->message;
+    const char *sep = "; suites offered: ";
+    if (!conn->suites) snprintf(err->message + used, cap - used, "%severy one the core has", sep);
+    for (uint32_t bit = 1; bit && conn->suites >= bit; bit <<= 1) {
+        if (!(conn->suites & bit) || !mh_suite_name(bit)) continue;
+        used += (size_t)snprintf(err->message + used, cap - used, "%s%s", sep, mh_suite_name(bit));
+        if (used >= cap) break;
+        sep = ", ";
+    }
+}
+
 /* Steps the core, doing the I/O it asks for, until an HTTP-level event; the event, or -1 with err set. */
 static int next_event(microhttps *conn, uint32_t timeout_ms, const char *during, microhttps_error *err) {
     for (;;) {
@@ -82,6 +83,7 @@ static int next_event(microhttps *conn, uint32_t timeout_ms, const char *during,
             uint32_t code = core_call0(conn, X_ERROR_CODE, err);
             uint32_t detail = core_call0(conn, X_ERROR_DETAIL, err);
             if (!err->code) core_error(err, code, detail, during);
+            if (code == MH_ERR_TLS_HANDSHAKE) name_offered_suites(conn, err);
             return -1;
         } else {
             return (int)ev;
@@ -105,9 +107,15 @@ static int ask_max_fragment(microhttps *conn, uint32_t bytes, microhttps_error *
     return check_call(conn, code, "max_fragment must be 0, 512, 1024, 2048 or 4096", err);
 }
 
+/* Restricts the TLS suites offered to the MH_SUITE_* families of the mask. */
+static int offer_suites(microhttps *conn, uint32_t mask, microhttps_error *err) {
+    uint32_t code = core_call1(conn, X_TLS_SUITES, mask, err);
+    return check_call(conn, code, "suites: no suite of the mask (MH_SUITE_*) is in this core", err);
+}
+
 /* Gives the core a saved session to offer in its ClientHello. */
 static int offer_session(microhttps *conn, const microhttps_options *o, microhttps_error *err) {
-    if (put_xfer(conn, 0, o->session, o->session_len, err)) return (int)err->code;
+    if (core_put_xfer(conn, 0, o->session, o->session_len, err)) return (int)err->code;
     uint32_t code = core_call1(conn, X_SESSION_IMPORT, (uint32_t)o->session_len, err);
     return check_call(conn, code, "session: not one saved by microhttps_session() of this core", err);
 }
@@ -122,11 +130,13 @@ static int open_connection(microhttps *conn, const microhttps_core *core, const 
                                                : "mh_init: the limits do not fit in the core's arena", err))
         return (int)err->code;
     if (o->tls && anchors_check(conn, o, err)) return (int)err->code;
+    conn->suites = o->suites;
+    if (o->tls && o->suites && offer_suites(conn, o->suites, err)) return (int)err->code;
     if (o->tls && o->session && o->session_len && offer_session(conn, o, err)) return (int)err->code;
     conn->fd = socket_connect(o->host, o->address, o->port, connect_ms, err);
     if (conn->fd < 0) return (int)err->code;
     size_t name_len = strlen(o->host);
-    if (put_xfer(conn, 0, o->host, name_len, err)) return (int)err->code;
+    if (core_put_xfer(conn, 0, o->host, name_len, err)) return (int)err->code;
     uint32_t flags = o->tls ? MH_OPEN_TLS | MH_OPEN_ANCHORS_ON_DEMAND : 0;
     code = core_call(conn, X_OPEN, 2, (uint32_t[]){ flags, (uint32_t)name_len }, err);
     if (check_call(conn, code, "opening the connection", err)) return (int)err->code;
@@ -181,42 +191,18 @@ static int open_again(microhttps *conn, const microhttps_core *core, const micro
     return microhttps_open(conn, core, &again, err);
 }
 
-size_t microhttps_session(microhttps *conn, uint8_t *out, size_t cap, microhttps_error *err) {
-    memset(err, 0, sizeof *err);
-    uint32_t len = core_call0(conn, X_SESSION_EXPORT, err);
-    if (err->code || len == 0) return 0;
-    if (len > cap) {
-        core_fail(err, MH_ERR_CONFIG, 0, "the session needs %u bytes, the buffer has %zu", len, cap);
-        return 0;
-    }
-    const uint8_t *session = core_view(conn, core_call0(conn, X_XFER_PTR, err), len);
-    if (err->code || !session) return 0;
-    memcpy(out, session, len);
-    return len;
-}
-
-int microhttps_resumed(microhttps *conn) {
-    microhttps_error ignored = { 0 };
-    return conn->inst && core_call0(conn, X_TLS_RESUMED, &ignored) == 1;
-}
-
-uint32_t microhttps_max_fragment(microhttps *conn) {
-    microhttps_error ignored = { 0 };
-    return conn->inst ? core_call0(conn, X_TLS_MAX_FRAGMENT, &ignored) : 0;
-}
-
 /* Writes the request head: request line, Host, the caller's fields, framing. */
 static int write_head(microhttps *conn, const microhttps_req *r, microhttps_error *err) {
     const char *host = conn->host_field;
     size_t method = strlen(r->method), target = strlen(r->target), host_len = strlen(host);
-    if (put_xfer(conn, 0, r->method, method, err) || put_xfer(conn, (uint32_t)method, r->target, target, err) ||
-        put_xfer(conn, (uint32_t)(method + target), host, host_len, err))
+    if (core_put_xfer(conn, 0, r->method, method, err) || core_put_xfer(conn, (uint32_t)method, r->target, target, err) ||
+        core_put_xfer(conn, (uint32_t)(method + target), host, host_len, err))
         return (int)err->code;
     uint32_t code = core_call(conn, X_REQUEST_START, 3, (uint32_t[]){ (uint32_t)method, (uint32_t)target, (uint32_t)host_len }, err);
     if (check_call(conn, code, "request line", err)) return (int)err->code;
     for (uint32_t i = 0; i < r->header_count; i++) {
         const microhttps_field *f = &r->headers[i];
-        if (put_xfer(conn, 0, f->name, f->name_len, err) || put_xfer(conn, f->name_len, f->value, f->value_len, err)) return (int)err->code;
+        if (core_put_xfer(conn, 0, f->name, f->name_len, err) || core_put_xfer(conn, f->name_len, f->value, f->value_len, err)) return (int)err->code;
         code = core_call(conn, X_REQUEST_HEADER, 2, (uint32_t[]){ f->name_len, f->value_len }, err);
         if (check_call(conn, code, "request header", err)) return (int)err->code;
     }
@@ -232,7 +218,7 @@ static int write_body(microhttps *conn, const microhttps_req *r, size_t *offset,
     uint32_t cap = core_call0(conn, X_XFER_CAP, err);
     if (err->code) return (int)err->code;
     size_t piece = r->body_len - *offset < cap ? r->body_len - *offset : cap;
-    if (put_xfer(conn, 0, r->body + *offset, piece, err)) return (int)err->code;
+    if (core_put_xfer(conn, 0, r->body + *offset, piece, err)) return (int)err->code;
     int32_t taken = (int32_t)core_call1(conn, X_BODY_WRITE, (uint32_t)piece, err);
     if (err->code) return (int)err->code;
     if (taken > 0) *offset += (size_t)taken; /* -1: the core reports EV_ERROR at the next step */
@@ -349,18 +335,6 @@ int microhttps_keep_alive(microhttps *conn) {
     return conn->state == CONN_READY;
 }
 
-uint32_t microhttps_core_mem(microhttps *conn, uint32_t kind) {
-    microhttps_error ignored = { 0 };
-    return conn->inst ? core_call1(conn, X_MEM, kind, &ignored) : 0;
-}
-
-uint64_t microhttps_linear_memory_bytes(microhttps *conn) {
-    wasm_memory_inst_t memory = conn->inst ? wasm_runtime_get_default_memory(conn->inst) : NULL;
-    if (!memory) return 0;
-    /* WAMR may have trimmed the memory to __heap_base: one "page" of that many bytes. */
-    return wasm_memory_get_bytes_per_page(memory) * wasm_memory_get_cur_page_count(memory);
-}
-
 void microhttps_close(microhttps *conn) {
     if (conn->inst && conn->fd >= 0 && conn->state != CONN_DEAD && conn->state != CONN_CLOSED) {
         microhttps_error ignored = { 0 };
@@ -379,7 +353,12 @@ int microhttps_core_load(microhttps_core *core, uint8_t *wasm, uint32_t size, mi
     char why[128];
     memset(err, 0, sizeof *err);
     core->module = wasm_runtime_load(wasm, size, why, sizeof why);
-    if (!core->module) return core_fail(err, MH_ERR_CONFIG, 0, "loading microhttps.wasm: %s", why);
+    if (!core->module) {
+        /* wamrc enables SIMD for x86-64 and aarch64 unless told --disable-simd */
+        const char *hint = strstr(why, "SIMD") ? "; this .aot needs a runtime built with WAMR_BUILD_SIMD=1"
+                                                 " (or wamrc --disable-simd for portable/small)" : "";
+        return core_fail(err, MH_ERR_CONFIG, 0, "%s%s", why, hint);
+    }
     return 0;
 }
 

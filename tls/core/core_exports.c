@@ -125,6 +125,8 @@ unsigned tls_max_fragment(void) {
 	return log < LOG_FULL_RECORD && server_hello_has_extension(EXT_MAX_FRAGMENT_LENGTH) ? 1u << log : 0;
 }
 
+unsigned tls_suites(unsigned mask) { return (unsigned)tls_transport_set_suites(mask); }
+
 void store_init(unsigned char *region, size_t size) { trust_store_init(region, size); }
 
 unsigned store_add(const unsigned char *der, size_t len) { return trust_store_add(der, len); }

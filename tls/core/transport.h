@@ -31,6 +31,10 @@ extern const transport_class plain_transport;
 int tls_transport_open(unsigned char *buf, size_t len,
 	const char *name, size_t name_len, int insecure, int anchors_on_demand);
 
+/* Restricts the suites the next tls_transport_open offers to the families
+ * (MH_SUITE_*) in mask; 0, or MH_ERR_CONFIG when none of them is built in. */
+int tls_transport_set_suites(unsigned mask);
+
 /* Trust anchors on demand (see issuer_sniffer.h): whether the host is being
  * asked for an issuer's anchors, the SHA-256 of that issuer Name, and the
  * call that continues once the host has added what it has. */

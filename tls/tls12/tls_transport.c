@@ -21,17 +21,27 @@ static br_x509_minimal_context x509;
 static server_identity identity;
 
 /* Forward secrecy and AEAD only: no static RSA, no CBC, no 3DES, no RC4.
- * ChaCha20-Poly1305 first: it is the fastest in portable code. */
-static const uint16_t suites[] = {
-	BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-	BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-	BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-	BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+ * ChaCha20-Poly1305 first: it is the fastest in portable code. Each suite
+ * belongs to the family (MH_SUITE_*) a host may restrict the offer to. */
+static const struct {
+	uint16_t id;
+	unsigned family;
+} suites[] = {
+	{ BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, MH_SUITE_CHACHA20_POLY1305 },
+	{ BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, MH_SUITE_CHACHA20_POLY1305 },
+	{ BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, MH_SUITE_AES_128_GCM },
+	{ BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, MH_SUITE_AES_128_GCM },
 #if !MH_NO_AES_256
-	BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-	BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	{ BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, MH_SUITE_AES_256_GCM },
+	{ BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, MH_SUITE_AES_256_GCM },
 #endif
 };
+#define SUITE_COUNT (sizeof suites / sizeof suites[0])
+#define SUITE_FAMILIES (MH_SUITE_CHACHA20_POLY1305 | MH_SUITE_AES_128_GCM | MH_SUITE_AES_256_GCM)
+
+/* What this connection offers, in the order above (all by default). */
+static uint16_t offered[SUITE_COUNT];
+static size_t offered_count;
 
 /* SHA-1 and MD5 are left out on purpose: certificates signed with them then
  * fail validation. SHA-224 is kept for the rare chain that uses it. */
@@ -45,9 +55,31 @@ static const struct {
 #endif
 };
 
+/* Restricts the offer to the families in mask; MH_ERR_CONFIG (offer
+ * unchanged) when the mask names an unknown family or none this build has. */
+int tls_transport_set_suites(unsigned mask) {
+	size_t n = 0;
+	uint16_t chosen[SUITE_COUNT];
+	for (size_t i = 0; i < SUITE_COUNT; i++) {
+		if (mask & suites[i].family) chosen[n++] = suites[i].id;
+	}
+	if ((mask & ~(unsigned)SUITE_FAMILIES) != 0 || n == 0) {
+		return MH_ERR_CONFIG;
+	}
+	memcpy(offered, chosen, n * sizeof chosen[0]);
+	offered_count = n;
+	return 0;
+}
+
+static void offer_defaults(void) {
+	if (offered_count == 0) {
+		tls_transport_set_suites(SUITE_FAMILIES);
+	}
+}
+
 static int suite_offered(unsigned suite) {
-	for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++) {
-		if (suites[i] == suite) return 1;
+	for (size_t i = 0; i < offered_count; i++) {
+		if (offered[i] == suite) return 1;
 	}
 	return 0;
 }
@@ -83,7 +115,8 @@ static void configure_engine(void) {
 	 * encrypted, past the issuer sniffer (issuer_sniffer.h), and HTTP/1.1
 	 * clients have no use for it. */
 	br_ssl_engine_add_flags(eng, BR_OPT_NO_RENEGOTIATION);
-	br_ssl_engine_set_suites(eng, suites, sizeof suites / sizeof suites[0]);
+	offer_defaults();
+	br_ssl_engine_set_suites(eng, offered, offered_count);
 	/* no RSA key exchange is offered, so no RSA encryption (rsapub) is set */
 	br_ssl_engine_set_default_rsavrfy(eng);
 	br_ssl_engine_set_ec(eng, ec_choice());
@@ -158,8 +191,11 @@ int tls_transport_open(unsigned char *buf, size_t len,
 	}
 	server_hello_reset();
 	closed_on_client_cert = 0;
-	/* offer an imported session (resume = 1) when there is one */
-	if (!br_ssl_client_reset(&client, sni_name, tls_session_offer(&client.eng))) {
+	/* offer an imported session (resume = 1) when there is one, unless its
+	 * suite is not offered now: the server would resume with it, and BearSSL
+	 * refuses a suite it did not offer */
+	int resume = tls_session_offer(&client.eng) && suite_offered(client.eng.session.cipher_suite);
+	if (!br_ssl_client_reset(&client, sni_name, resume)) {
 		return MH_ERR_CONFIG;
 	}
 	open_failed = 0;
