@@ -29,6 +29,8 @@ Options:
       --timeout MS             connect and read timeout in milliseconds (default 30000)
       --max-fragment N         negotiate TLS records of N bytes (512, 1024, 2048 or 4096; RFC 6066)
       --core NAME              the core build to run: full (default), portable or small (least memory)
+      --compressed             ask for a compressed response (gzip, deflate, br) and decode it; without it,
+                               as with curl, no Accept-Encoding is sent and the body is written as received
   -L, --location               follow redirects (up to 10)
   -i, --include                print the status line and headers before the body
   -v, --verbose                print TLS version, cipher suite, certificate chain and timings to stderr
@@ -109,6 +111,7 @@ function parseArgs(argv: string[]): Cli {
         cli.options.timeout = ms;
         break;
       }
+      case '--compressed': cli.options.decompress = true; break;
       case '-L': case '--location': cli.follow = true; break;
       case '-i': case '--include': cli.include = true; break;
       case '-v': case '--verbose': cli.verbose = true; break;
@@ -126,7 +129,8 @@ function parseArgs(argv: string[]): Cli {
 
 function requestOptions(cli: Cli): RequestOptions {
   // trustEnv: proxy variables apply as they do for curl, the tool this mimics
-  const opts: RequestOptions = { trustEnv: true, ...cli.options, headers: cli.headers, redirect: cli.follow ? 10 : false, stream: true };
+  // decompress: false unless --compressed, as curl does
+  const opts: RequestOptions = { trustEnv: true, decompress: false, ...cli.options, headers: cli.headers, redirect: cli.follow ? 10 : false, stream: true };
   if (cli.form.length) {
     const encoded = multipart(cli.form);
     opts.body = encoded.body as Uint8Array;

@@ -3,7 +3,8 @@
 import { Connection, type Limits, type LookupFunction, type Timeouts } from './connection.js';
 import { Event, type CoreProfile } from './generated/spec.js';
 import { hostError, MicroHttpsError } from './errors.js';
-import { Response } from './response.js';
+import { Response, type BodyDecoding } from './response.js';
+import { ACCEPT_ENCODING, decodeLimitsOf, type DecodeLimits } from './decode.js';
 import { Pool } from './pool.js';
 import { RateLimiter, type Clock, type RateLimit } from './rateLimiter.js';
 import { encodeBody, basicAuth, type BodyInit, type FormData, type EncodedBody } from './body.js';
@@ -66,6 +67,10 @@ export interface RequestOptions {
   clock?: WallClock;
   /** Which build of the core runs the connection (default 'full'); 'small' uses the least memory (docs/memory.md). */
   core?: CoreProfile;
+  /** false: send no Accept-Encoding of ours and hand back the body as sent; default true: gzip, deflate and br are decoded. */
+  decompress?: boolean;
+  /** Bounds on a decoded body (decompression bombs): { maxBytes, maxRatio }, HTTP_LIMIT beyond. */
+  decodeLimits?: DecodeLimits;
 }
 
 export interface SessionOptions extends Omit<RequestOptions, 'method' | 'body' | 'json' | 'data' | 'signal' | 'params'> {
@@ -131,8 +136,9 @@ export class Session {
       throw hostError('REQUEST_INVALID', `unsupported URL scheme ${url.protocol} (use https: or http:)`);
     }
     let method = (opts.method ?? 'GET').toUpperCase();
+    const decoding: BodyDecoding = { decompress: opts.decompress !== false, limits: decodeLimitsOf(opts.decodeLimits) };
     let encoded = encodeBody(opts);
-    let headers = requestHeaders(opts, encoded);
+    let headers = requestHeaders(opts, encoded, decoding.decompress);
     const maxRedirects = opts.redirect === false ? 0 : opts.redirect ?? DEFAULT_REDIRECTS;
     const firstOrigin = url.origin;
     const history: Response[] = [];
@@ -140,7 +146,7 @@ export class Session {
       throwIfAborted(opts.signal);
       if (this.#limiter) await untilAborted(this.#limiter.acquire(), opts.signal);
       const sendAuth = opts.auth && url.origin === firstOrigin;
-      const res = await this.#send(url, method, sendAuth ? [...headers, ['Authorization', basicAuth(opts.auth!)]] : headers, encoded, opts);
+      const res = await this.#send(url, method, sendAuth ? [...headers, ['Authorization', basicAuth(opts.auth!)]] : headers, encoded, opts, decoding);
       const next = redirectTarget(res, url, method, encoded, maxRedirects > 0);
       if (!next) {
         res.history = history;
@@ -164,7 +170,7 @@ export class Session {
   }
 
   /** One request on one connection (from the pool when possible). */
-  async #send(url: URL, method: string, headers: [string, string][], encoded: EncodedBody, opts: RequestOptions): Promise<Response> {
+  async #send(url: URL, method: string, headers: [string, string][], encoded: EncodedBody, opts: RequestOptions, decoding: BodyDecoding): Promise<Response> {
     const proxy = selectProxy(url, opts.proxy, opts.trustEnv ?? false);
     const key = this.#poolKey(url, proxy, opts);
     // a stale pooled connection (the server closed it while idle) is retried once on a fresh one
@@ -188,7 +194,7 @@ export class Session {
         // 1xx interim responses (100 Continue, 103 Early Hints) precede the final one
         while (ev === Event.HEAD && conn.core.x.mh_status() < 200) ev = await conn.next('head');
         if (ev !== Event.HEAD) throw hostError('INTERNAL', `expected a response head, the core said ${ev}`);
-        return new Response(conn, conn.head(), url.href, hopStart, reused, release);
+        return new Response(conn, conn.head(), url.href, hopStart, reused, release, decoding);
       } catch (err) {
         release(conn, false);
         const stale = reused && err instanceof MicroHttpsError && err.code === 'CLOSED' && err.detail === 0;
@@ -268,12 +274,14 @@ function pairs(h: HeadersInit | undefined): [string, string][] {
   return list.map(([k, v]) => [String(k), String(v)]);
 }
 
-function requestHeaders(opts: RequestOptions, encoded: EncodedBody): [string, string][] {
+function requestHeaders(opts: RequestOptions, encoded: EncodedBody, decompress: boolean): [string, string][] {
   const headers = pairs(opts.headers);
   const has = (name: string) => headers.some(([n]) => n.toLowerCase() === name);
   if (encoded.contentType && !has('content-type')) headers.push(['Content-Type', encoded.contentType]);
   if (!has('user-agent')) headers.push(['User-Agent', 'microhttps/0.1']);
   if (!has('accept')) headers.push(['Accept', '*/*']);
+  // the caller's own Accept-Encoding wins; what comes back is decoded all the same (as requests does)
+  if (decompress && !has('accept-encoding')) headers.push(['Accept-Encoding', ACCEPT_ENCODING]);
   return headers;
 }
 

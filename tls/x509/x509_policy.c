@@ -131,6 +131,13 @@ static int issued_by_anchor_name(int index) {
 	return 0;
 }
 
+/* BearSSL's buffers hold RSA keys and signatures up to 4096 bits; beyond that
+ * it reports a limit or a malformed value, which would mislead. */
+static int rsa_too_large(int index) {
+	const cert_facts *f = slot((size_t)index);
+	return f->rsa_key_bits > CERT_RSA_MAX_BITS || f->signature_bytes > CERT_RSA_MAX_BITS / 8;
+}
+
 static int chain_error(int err, int index) {
 	switch (err) {
 	case BR_ERR_X509_EXPIRED: return date_error(index);
@@ -203,6 +210,9 @@ static unsigned p_end_chain(const br_x509_class **ctx) {
 		}
 		if (inner == BR_ERR_X509_UNSUPPORTED && at >= 0 && slot((size_t)at)->weak_signature_hash) {
 			fail(MH_ERR_CERT_INVALID, MH_REASON_WEAK_SIGNATURE_HASH, at);
+		}
+		if (at >= 0 && rsa_too_large(at)) {
+			fail(MH_ERR_CERT_INVALID, MH_REASON_RSA_KEY_TOO_LARGE, at);
 		}
 		fail(chain_error((int)inner, at), MH_REASON_NONE, at);
 		return inner;
