@@ -74,6 +74,8 @@ function handler(req, res) {
     send(200, { 'content-encoding': 'compress', 'content-length': gzip.length }, gzip);
   } else if (name === 'six-layers') {
     send(200, { 'content-encoding': 'gzip, gzip, gzip, gzip, gzip, gzip', 'content-length': gzip.length }, gzip);
+  } else if (name === 'redirect-corrupt') {
+    send(302, { location: '/gzip', 'content-encoding': 'gzip', 'content-length': corrupt.length }, corrupt);
   } else if (name === 'no-content') {
     send(204, { 'content-encoding': 'gzip' });
   } else if (name === 'not-modified') {
@@ -165,6 +167,13 @@ test('no body to decode: HEAD, 204 and 304 with Content-Encoding: gzip are empty
     const res = await get(url(name), opts());
     assert.equal((await res.text()), '');
   }
+});
+
+test('a redirect\'s body is dropped as sent: a corrupt compressed one does not fail the redirect', async () => {
+  const res = await get(url('redirect-corrupt'), opts());
+  assert.equal(res.status, 200);
+  assert.deepEqual(res.history.map((r) => r.status), [302]);
+  assert.deepEqual(Buffer.from(await res.bytes()), plain);
 });
 
 function assertBodyDecode(err, pattern) {

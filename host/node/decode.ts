@@ -96,9 +96,8 @@ function limitError(name: string, what: string, url: string): MicroHttpsError {
 const BODY_DECODE = Number(Object.keys(parseDetailNames).find((id) => parseDetailNames[Number(id)] === 'BODY_DECODE'));
 
 function decodeError(what: string, url: string, cause?: unknown): MicroHttpsError {
-  const detail = BODY_DECODE;
-  const message = `HTTP_PARSE: ${errorMessages[ErrorCodes.HTTP_PARSE]} (${parseDetailMessages[detail]}: ${what}) [${url}]`;
-  return new MicroHttpsError('HTTP_PARSE', message, { detail, detailName: 'BODY_DECODE', cause });
+  const message = `HTTP_PARSE: ${errorMessages[ErrorCodes.HTTP_PARSE]} (${parseDetailMessages[BODY_DECODE]}: ${what}) [${url}]`;
+  return new MicroHttpsError('HTTP_PARSE', message, { detail: BODY_DECODE, detailName: 'BODY_DECODE', cause });
 }
 
 /**

@@ -140,6 +140,11 @@ export class Response {
     return this;
   }
 
+  /** Reads the body as sent (nothing decoded) and drops it, so the connection can serve another request. */
+  async discard(): Promise<void> {
+    for await (const chunk of this.#chunks()) void chunk;
+  }
+
   /** Ends the response. A fully read body returns the connection to the pool; an unread one closes it. */
   async close(): Promise<void> {
     if (this.#state === 'done' || this.#state === 'closed') return;

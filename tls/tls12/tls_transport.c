@@ -306,6 +306,12 @@ static int failure_reason(int err) {
 	return MH_REASON_NONE;
 }
 
+/* The ServerKeyExchange signature is too long for BearSSL's buffer, or its
+ * RSA code refuses the key: both mean a leaf key above 4096 bits. */
+static int leaf_key_too_large(int err) {
+	return (err == BR_ERR_LIMIT_EXCEEDED || err == BR_ERR_BAD_SIGNATURE) && x509_policy_leaf_key_too_large();
+}
+
 static int map_error(int err) {
 	switch (err) {
 	case BR_ERR_OK: return 0;
@@ -319,6 +325,9 @@ static int map_error(int err) {
 		return MH_ERR_TLS_HANDSHAKE;
 	case BR_ERR_NO_CLIENT_AUTH:
 		return MH_ERR_TLS_CLIENT_CERT;
+	}
+	if (leaf_key_too_large(err)) {
+		return MH_ERR_CERT_INVALID;
 	}
 	if (err >= BR_ERR_X509_OK && err < BR_ERR_X509_OK + 32) {
 		int policy = x509_policy_error();
@@ -368,6 +377,9 @@ int tls_transport_reason(void) {
 	}
 	if (err >= BR_ERR_X509_OK && err < BR_ERR_X509_OK + 32) {
 		return x509_policy_reason();
+	}
+	if (leaf_key_too_large(err)) {
+		return MH_REASON_RSA_KEY_TOO_LARGE;
 	}
 	return failure_reason(err);
 }

@@ -270,6 +270,17 @@ int x509_policy_add_pin(const unsigned char hash[32]) {
 	return 0;
 }
 
+/* A leaf RSA key a little above 4096 bits still fits BearSSL's certificate
+ * buffers, then fails its RSA code in the handshake's signature check: the
+ * failure is then this key's size, not a bad signature. */
+int x509_policy_leaf_key_too_large(void) {
+	if (policy.cert_index == 0 || policy.chain[0].rsa_key_bits <= CERT_RSA_MAX_BITS) {
+		return 0;
+	}
+	fail(MH_ERR_CERT_INVALID, MH_REASON_RSA_KEY_TOO_LARGE, 0);
+	return 1;
+}
+
 int x509_policy_error(void) {
 	return policy.error;
 }
