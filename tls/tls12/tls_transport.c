@@ -306,12 +306,6 @@ static int failure_reason(int err) {
 	return MH_REASON_NONE;
 }
 
-/* The ServerKeyExchange signature is too long for BearSSL's buffer, or its
- * RSA code refuses the key: both mean a leaf key above 4096 bits. */
-static int leaf_key_too_large(int err) {
-	return (err == BR_ERR_LIMIT_EXCEEDED || err == BR_ERR_BAD_SIGNATURE) && x509_policy_leaf_key_too_large();
-}
-
 static int map_error(int err) {
 	switch (err) {
 	case BR_ERR_OK: return 0;
@@ -326,10 +320,7 @@ static int map_error(int err) {
 	case BR_ERR_NO_CLIENT_AUTH:
 		return MH_ERR_TLS_CLIENT_CERT;
 	}
-	if (leaf_key_too_large(err)) {
-		return MH_ERR_CERT_INVALID;
-	}
-	if (err >= BR_ERR_X509_OK && err < BR_ERR_X509_OK + 32) {
+	if ((err >= BR_ERR_X509_OK && err < BR_ERR_X509_OK + 32) || x509_policy_leaf_key_too_large(err)) {
 		int policy = x509_policy_error();
 		return policy ? policy : MH_ERR_CERT_INVALID;
 	}
@@ -375,11 +366,8 @@ int tls_transport_reason(void) {
 	if (err == BR_ERR_OK) {
 		return x509_policy_reason(); /* REASON_INSECURE on a connection that skipped validation */
 	}
-	if (err >= BR_ERR_X509_OK && err < BR_ERR_X509_OK + 32) {
+	if ((err >= BR_ERR_X509_OK && err < BR_ERR_X509_OK + 32) || x509_policy_leaf_key_too_large(err)) {
 		return x509_policy_reason();
-	}
-	if (leaf_key_too_large(err)) {
-		return MH_REASON_RSA_KEY_TOO_LARGE;
 	}
 	return failure_reason(err);
 }

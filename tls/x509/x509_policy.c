@@ -271,10 +271,12 @@ int x509_policy_add_pin(const unsigned char hash[32]) {
 }
 
 /* A leaf RSA key a little above 4096 bits still fits BearSSL's certificate
- * buffers, then fails its RSA code in the handshake's signature check: the
- * failure is then this key's size, not a bad signature. */
-int x509_policy_leaf_key_too_large(void) {
-	if (policy.cert_index == 0 || policy.chain[0].rsa_key_bits <= CERT_RSA_MAX_BITS) {
+ * buffers, then fails the handshake's signature check: the signature is too
+ * long for its buffer, or its RSA code refuses the key. The failure is then
+ * this key's size, not a bad signature. */
+int x509_policy_leaf_key_too_large(int engine_error) {
+	if ((engine_error != BR_ERR_LIMIT_EXCEEDED && engine_error != BR_ERR_BAD_SIGNATURE)
+		|| policy.cert_index == 0 || policy.chain[0].rsa_key_bits <= CERT_RSA_MAX_BITS) {
 		return 0;
 	}
 	fail(MH_ERR_CERT_INVALID, MH_REASON_RSA_KEY_TOO_LARGE, 0);
