@@ -28,6 +28,8 @@ const BAD = {
   stream: ['yes', 1],
   proxy: [8080, true, 'socks5://127.0.0.1:1080'],
   trustEnv: ['yes'],
+  decompress: ['yes', 1],
+  decodeLimits: [5, { maxBytes: -1 }, { maxRatio: 'x' }, { nope: 1 }],
   ca: [42, []],
   pin: [42, [], 'sha256/short'],
   insecure: ['yes', 1],

@@ -72,6 +72,11 @@ const cases = [
   ['issuer is not a CA', () => pki.issueLeaf({ issuer: leafAsIssuer(pki.issueLeaf({ cn: 'Not A CA' })) }), 'localhost', 'CERT_INVALID', 'UNSPECIFIED'],
   ['path length exceeded', () => pki.issueIntermediate({ pathLen: 0 }).issueIntermediate().issueLeaf(), 'localhost', 'CERT_INVALID', 'PATH_LENGTH_EXCEEDED'],
   ['RSA 1024 leaf', () => pki.issueLeaf({ key: 'rsa-1024' }), 'localhost', 'CERT_INVALID', 'OK'],
+  // BearSSL's fixed limit: keys above 4096 bits (the leaf's, or its signer's) do not fit its buffers
+  ['RSA 4160 leaf', () => pki.issueLeaf({ key: 'rsa-4160' }), 'localhost', 'CERT_INVALID/RSA_KEY_TOO_LARGE', 'OK'],
+  ['RSA 4160 intermediate', () => pki.issueIntermediate({ key: 'rsa-4160' }).issueLeaf(), 'localhost', 'CERT_INVALID/RSA_KEY_TOO_LARGE', 'OK'],
+  // 4104 bits fit the certificate buffers; BearSSL's RSA code then fails the ServerKeyExchange signature
+  ['RSA 4104 leaf', () => pki.issueLeaf({ key: 'rsa-4104' }), 'localhost', 'CERT_INVALID/RSA_KEY_TOO_LARGE', 'OK'],
   ['EKU without serverAuth', () => pki.issueLeaf({ eku: ['clientAuth'] }), 'localhost', 'CERT_INVALID/EKU_NO_SERVER_AUTH', 'INVALID_PURPOSE'],
   ['EKU with serverAuth and clientAuth', () => pki.issueLeaf({ eku: ['serverAuth', 'clientAuth'] }), 'localhost', 'OK', 'OK'],
   ['no EKU extension', () => pki.issueLeaf({ eku: [] }), 'localhost', 'OK', 'OK'],
@@ -198,6 +203,20 @@ test('IP literal forms: an uncompressed, upper-case IPv6 and a bracketed one pro
     assert.equal(sniSeen, 'localhost', 'a DNS name is sent as SNI');
     const err = await rejection(() => get(`https://localhost:${server.port}/`, { ca: pki.root.certPem, lookup: loopback, servername: '2001:db8::2' }));
     assert.equal(err.code, 'CERT_HOSTNAME_MISMATCH');
+  } finally {
+    await server.close();
+  }
+});
+
+test('an RSA key above 4096 bits: the message names BearSSL\'s limit and the certificate, not "malformed"', async () => {
+  const leaf = pki.issueLeaf({ cn: 'big key', key: 'rsa-4160' });
+  const server = await startHttpsServer({ key: leaf.keyPem, cert: leaf.chainPem });
+  try {
+    const err = await rejection(() => get(`https://localhost:${server.port}/`, { ca: pki.root.certPem, lookup: loopback }));
+    assert.equal(err.code, 'CERT_INVALID');
+    assert.equal(err.reason, 'RSA_KEY_TOO_LARGE');
+    assert.equal(err.subject, 'CN=big key');
+    assert.match(err.message, /RSA key, or the RSA key that signed it, is larger than 4096 bits, the most BearSSL supports/);
   } finally {
     await server.close();
   }

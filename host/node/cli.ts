@@ -33,6 +33,8 @@ Options:
       --ciphers LIST           offer only these TLS suites, colon-separated: CHACHA20_POLY1305,
                                AES_128_GCM, AES_256_GCM (default: all the core has, ChaCha20 first)
       --core NAME              the core build to run: full (default), portable or small (least memory)
+      --compressed             ask for a compressed response (gzip, deflate, br) and decode it; without it,
+                               as with curl, no Accept-Encoding is sent and the body is written as received
   -L, --location               follow redirects (up to 10)
   -i, --include                print the status line and headers before the body
   -v, --verbose                print TLS version, cipher suite, certificate chain and timings to stderr
@@ -118,6 +120,7 @@ function parseArgs(argv: string[]): Cli {
       case '--ciphers': cli.options.suites = ciphers(value(++i, arg)); break;
       case '--core': cli.options.core = value(++i, arg) as RequestOptions['core']; break;
       case '--timeout': cli.options.timeout = numeric(value(++i, arg)) as number; break;
+      case '--compressed': cli.options.decompress = true; break;
       case '-L': case '--location': cli.follow = true; break;
       case '-i': case '--include': cli.include = true; break;
       case '-v': case '--verbose': cli.verbose = true; break;
@@ -142,7 +145,8 @@ function ciphers(list: string): RequestOptions['suites'] {
 
 function requestOptions(cli: Cli): RequestOptions {
   // trustEnv: proxy variables apply as they do for curl, the tool this mimics
-  const opts: RequestOptions = { trustEnv: true, ...cli.options, headers: cli.headers, redirect: cli.follow ? 10 : false, stream: true };
+  // decompress: false unless --compressed, as curl does
+  const opts: RequestOptions = { trustEnv: true, decompress: false, ...cli.options, headers: cli.headers, redirect: cli.follow ? 10 : false, stream: true };
   if (cli.form.length) {
     const encoded = multipart(cli.form);
     opts.body = encoded.body as Uint8Array;

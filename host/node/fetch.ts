@@ -37,11 +37,15 @@ export async function fetch(input: string | URL | Request, init: FetchInit = {})
   // reading the (empty) body lets the connection go back to the pool
   if (nullBody) for await (const chunk of res.iterContent()) void chunk;
   const stream = nullBody ? null : toReadableStream(res.iterContent());
+  // The platform's Response takes 200-599 only; a server's 600-999 (RFC 9110
+  // §15: treated as 5xx, as undici's fetch does) is carried over as it came.
+  const constructible = res.status <= 599;
   const out = new globalThis.Response(stream, {
-    status: res.status,
+    status: constructible ? res.status : 599,
     statusText: res.reason,
     headers: [...res.headers],
   });
+  if (!constructible) Object.defineProperty(out, 'status', { value: res.status });
   Object.defineProperty(out, 'url', { value: res.url });
   Object.defineProperty(out, 'redirected', { value: res.redirected });
   return out;

@@ -22,6 +22,7 @@ export const isMs = (v: unknown): v is number => typeof v === 'number' && v >= 1
 export const isCount = (v: unknown, min: number): v is number => Number.isSafeInteger(v) && (v as number) >= min;
 export const isHeaderValue = (v: unknown) => isString(v) || (typeof v === 'number' && Number.isFinite(v));
 export const isParamValue = (v: unknown) => isHeaderValue(v) || isBool(v);
+export const isPositive = (v: unknown): v is number => typeof v === 'number' && v > 0 && Number.isFinite(v);
 
 export function oneOf(...values: unknown[]): (v: unknown) => boolean {
   return (v) => values.includes(v);

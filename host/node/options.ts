@@ -11,9 +11,10 @@ import type { LookupFunction } from './dial.js';
 import type { Clock, RateLimit } from './rateLimiter.js';
 import { resolveEntries, resolveKey, type ResolveInput } from './resolveOption.js';
 import { isProxyUrl } from './proxy.js';
+import type { DecodeLimits } from './decode.js';
 import { SUITE_NAMES, suitesKey, type SuiteName } from './suites.js';
 import {
-  type Rule, show, isString, isBool, isFunction, isBytes, isObject, isMs, isCount, oneOf, pairsOf, isHeaderValue, isParamValue, isJson,
+  type Rule, show, isString, isBool, isFunction, isBytes, isObject, isMs, isCount, isPositive, oneOf, pairsOf, isHeaderValue, isParamValue, isJson,
 } from './optionChecks.js';
 
 export type HeadersInit = Record<string, string> | Iterable<[string, string]>;
@@ -85,6 +86,10 @@ export interface RequestOptions extends ConnectionSettings {
   proxy?: string | URL | false;
   /** Read HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment (default false). */
   trustEnv?: boolean;
+  /** false: send no Accept-Encoding of ours and hand back the body as sent; default true: gzip, deflate and br are decoded. */
+  decompress?: boolean;
+  /** Bounds on a decoded body (decompression bombs): { maxBytes, maxRatio }, HTTP_LIMIT beyond. */
+  decodeLimits?: DecodeLimits;
 }
 
 /** Options that only make sense for one request, so a Session does not take them as defaults. */
@@ -171,6 +176,11 @@ const REQUEST_RULES: { [K in Exclude<keyof RequestOptions, keyof ConnectionSetti
   stream: { accepts: 'true or false', valid: isBool },
   proxy: { accepts: 'an http:// proxy URL (string or URL), or false', valid: (v) => v === false || ((isString(v) || v instanceof URL) && isProxyUrl(String(v))) },
   trustEnv: { accepts: 'true or false', valid: isBool },
+  decompress: { accepts: 'true or false', valid: isBool },
+  decodeLimits: {
+    accepts: '{ maxBytes, maxRatio }, each a positive number',
+    valid: (v) => isObject(v) && Object.entries(v).every(([k, n]) => (k === 'maxBytes' || k === 'maxRatio') && (n === undefined || isPositive(n))),
+  },
 };
 
 const SESSION_RULES: { [K in Exclude<keyof SessionOptions, keyof RequestOptions>]-?: Rule } = {

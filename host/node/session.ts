@@ -4,7 +4,8 @@
 import { Connection } from './connection.js';
 import { Event } from './generated/spec.js';
 import { hostError, MicroHttpsError } from './errors.js';
-import { Response } from './response.js';
+import { Response, type BodyDecoding } from './response.js';
+import { ACCEPT_ENCODING, decodeLimitsOf } from './decode.js';
 import { Pool } from './pool.js';
 import { RateLimiter } from './rateLimiter.js';
 import { encodeBody, basicAuth, type EncodedBody } from './body.js';
@@ -69,8 +70,9 @@ export class Session {
       throw hostError('REQUEST_INVALID', `unsupported URL scheme ${url.protocol} (use https: or http:)`);
     }
     let method = (opts.method ?? 'GET').toUpperCase();
+    const decoding: BodyDecoding = { decompress: opts.decompress !== false, limits: decodeLimitsOf(opts.decodeLimits) };
     let encoded = encodeBody(opts);
-    let headers = requestHeaders(opts, encoded);
+    let headers = requestHeaders(opts, encoded, decoding.decompress);
     const maxRedirects = opts.redirect === false ? 0 : opts.redirect ?? DEFAULT_REDIRECTS;
     const firstOrigin = url.origin;
     const history: Response[] = [];
@@ -78,7 +80,7 @@ export class Session {
       throwIfAborted(opts.signal);
       if (this.#limiter) await untilAborted(this.#limiter.acquire(), opts.signal);
       const sendAuth = opts.auth && url.origin === firstOrigin;
-      const res = await this.#send(url, method, sendAuth ? [...headers, ['Authorization', basicAuth(opts.auth!)]] : headers, encoded, opts);
+      const res = await this.#send(url, method, sendAuth ? [...headers, ['Authorization', basicAuth(opts.auth!)]] : headers, encoded, opts, decoding);
       const next = redirectTarget(res, url, method, encoded, maxRedirects > 0);
       if (!next) {
         res.history = history;
@@ -102,7 +104,7 @@ export class Session {
   }
 
   /** One request on one connection (from the pool when possible). */
-  async #send(url: URL, method: string, headers: [string, string][], encoded: EncodedBody, opts: RequestOptions): Promise<Response> {
+  async #send(url: URL, method: string, headers: [string, string][], encoded: EncodedBody, opts: RequestOptions, decoding: BodyDecoding): Promise<Response> {
     const proxy = selectProxy(url, opts.proxy, opts.trustEnv ?? false);
     const key = this.#poolKey(url, proxy, opts);
     // a stale pooled connection (the server closed it while idle) is retried once on a fresh one
@@ -126,7 +128,7 @@ export class Session {
         // 1xx interim responses (100 Continue, 103 Early Hints) precede the final one
         while (ev === Event.HEAD && conn.core.x.mh_status() < 200) ev = await conn.next('head');
         if (ev !== Event.HEAD) throw hostError('INTERNAL', `expected a response head, the core said ${ev}`);
-        return new Response(conn, conn.head(), url.href, hopStart, reused, release);
+        return new Response(conn, conn.head(), url.href, hopStart, reused, release, decoding);
       } catch (err) {
         release(conn, false);
         const stale = reused && err instanceof MicroHttpsError && err.code === 'CLOSED' && err.detail === 0;
@@ -188,12 +190,14 @@ function pairs(h: HeadersInit | undefined): [string, string][] {
   return list.map(([k, v]) => [String(k), String(v)]);
 }
 
-function requestHeaders(opts: RequestOptions, encoded: EncodedBody): [string, string][] {
+function requestHeaders(opts: RequestOptions, encoded: EncodedBody, decompress: boolean): [string, string][] {
   const headers = pairs(opts.headers);
   const has = (name: string) => headers.some(([n]) => n.toLowerCase() === name);
   if (encoded.contentType && !has('content-type')) headers.push(['Content-Type', encoded.contentType]);
   if (!has('user-agent')) headers.push(['User-Agent', 'microhttps/0.1']);
   if (!has('accept')) headers.push(['Accept', '*/*']);
+  // the caller's own Accept-Encoding wins; what comes back is decoded all the same (as requests does)
+  if (decompress && !has('accept-encoding')) headers.push(['Accept-Encoding', ACCEPT_ENCODING]);
   return headers;
 }
 
@@ -223,7 +227,8 @@ function redirectTarget(res: Response, current: URL, method: string, encoded: En
 async function discardBody(res: Response): Promise<void> {
   const length = Number(res.headers.get('content-length') ?? NaN);
   if (length <= DRAIN_REDIRECT_BODY) {
-    for await (const chunk of res.iterContent()) void chunk;
+    // as sent: a redirect's body is never read, so its Content-Encoding does not matter
+    await res.discard();
   } else {
     await res.close();
   }

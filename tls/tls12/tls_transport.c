@@ -356,7 +356,7 @@ static int map_error(int err) {
 	case BR_ERR_NO_CLIENT_AUTH:
 		return MH_ERR_TLS_CLIENT_CERT;
 	}
-	if (err >= BR_ERR_X509_OK && err < BR_ERR_X509_OK + 32) {
+	if ((err >= BR_ERR_X509_OK && err < BR_ERR_X509_OK + 32) || x509_policy_leaf_key_too_large(err)) {
 		int policy = x509_policy_error();
 		return policy ? policy : MH_ERR_CERT_INVALID;
 	}
@@ -402,7 +402,7 @@ int tls_transport_reason(void) {
 	if (err == BR_ERR_OK) {
 		return x509_policy_reason(); /* REASON_INSECURE on a connection that skipped validation */
 	}
-	if (err >= BR_ERR_X509_OK && err < BR_ERR_X509_OK + 32) {
+	if ((err >= BR_ERR_X509_OK && err < BR_ERR_X509_OK + 32) || x509_policy_leaf_key_too_large(err)) {
 		return x509_policy_reason();
 	}
 	return failure_reason(err);
