@@ -23,20 +23,23 @@ function module(profile: CoreProfile): WebAssembly.Module {
   return m;
 }
 
+const REINSTALL = 'reinstall microhttps, or run `npm run build` in a checkout';
+
 /** Reads and compiles a core file; a missing or damaged one is a CONFIG error naming it. */
 function compileCore(profile: CoreProfile, path: string): WebAssembly.Module {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (err) {
-    throw hostError('CONFIG', `core ${profile}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}; ` +
-      'reinstall microhttps, or run `npm run build` in a checkout', err);
-  }
+  const bytes = readCore(profile, path);
   try {
     return new WebAssembly.Module(bytes);
   } catch (err) {
-    throw hostError('CONFIG', `core ${profile}: ${path} is not a valid WebAssembly module (${(err as Error).message}); ` +
-      'reinstall microhttps, or run `npm run build` in a checkout', err);
+    throw hostError('CONFIG', `core ${profile}: ${path} is not a valid WebAssembly module (${(err as Error).message}); ${REINSTALL}`, err);
+  }
+}
+
+function readCore(profile: CoreProfile, path: string) {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw hostError('CONFIG', `core ${profile}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}; ${REINSTALL}`, err);
   }
 }
 
