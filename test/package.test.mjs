@@ -71,7 +71,7 @@ test('an installed copy runs a GET with every core, imported by name', async () 
     const [url, caFile, ...cores] = process.argv.slice(2);
     for (const core of cores) {
       const r = await get(url + core, { core, ca: readFileSync(caFile, 'utf8') });
-      console.log(core, r.status, r.text());
+      console.log(core, r.status, await r.text());
     }`, [`https://127.0.0.1:${server.port}/`, caFile, ...Object.keys(CORES)]);
   assert.equal(out.code, 0, out.stderr);
   assert.deepEqual(out.stdout.trim().split('\n'), Object.keys(CORES).map((core) => `${core} 200 hello from /${core}`));
