@@ -15,7 +15,7 @@
 // all cores), MH_PROFILE (comma-separated profiles to build; default: all),
 // MH_KEEP_NAMES=1 (keep function names, for profiling).
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { neededBearssl } from './bearssl-deps.mjs';
@@ -59,7 +59,10 @@ async function compileC(cc, mounts, sources, flags, optimizeFlag, objDir) {
   // objects are stale when a header, the spec, the flags' source (this file,
   // the profile table) or the compiler is newer
   const buildFiles = ['build.mjs', 'profiles.mjs', 'clang.mjs', 'clang-worker.mjs', 'bearssl-deps.mjs'].map((f) => statSync(join(root, 'tools', f)).mtimeMs);
-  const compilerStamp = readCompilerStamp(objDir) === cc.label ? 0 : Infinity;
+  const sameCompiler = readCompilerStamp(objDir) === cc.label;
+  // no stamp while objects of two compilers may be mixed (an interrupted build)
+  if (!sameCompiler) rmSync(join(objDir, 'compiler'), { force: true });
+  const compilerStamp = sameCompiler ? 0 : Infinity;
   const headers = Math.max(compilerStamp, ...buildFiles, ...[join(root, 'tls'), join(root, 'spec')].flatMap((d) =>
     readdirSync(d, { recursive: true }).map((f) => statSync(join(d, f)).mtimeMs)));
   const objects = [];

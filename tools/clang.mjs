@@ -22,7 +22,7 @@ const PINNED = '@yowasp/clang';
  * and write host files. close() when done.
  */
 export async function openCompiler({ mounts, workDir, jobs = Number(process.env.MH_JOBS) || cpus().length }) {
-  return process.env.CLANG ? nativeCompiler(process.env.CLANG, mounts, workDir) : pinnedCompiler(mounts, jobs);
+  return process.env.CLANG ? nativeCompiler(process.env.CLANG, mounts, workDir, jobs) : pinnedCompiler(mounts, jobs);
 }
 
 /** Names the compiler openCompiler would use, without starting it. */
@@ -68,7 +68,7 @@ function pinnedCompiler(mounts, jobs) {
   };
 }
 
-function nativeCompiler(clang, mounts, workDir) {
+function nativeCompiler(clang, mounts, workDir, jobs) {
   // the mounts as symlinks, so that mount-relative paths work unchanged
   const cwd = join(workDir, 'mounts');
   rmSync(cwd, { recursive: true, force: true });
@@ -77,11 +77,23 @@ function nativeCompiler(clang, mounts, workDir) {
     mkdirSync(join(cwd, name, '..'), { recursive: true });
     symlinkSync(dir, join(cwd, name));
   }
-  const run = (args) => new Promise((resolve, reject) => {
-    const p = spawn(clang, args, { cwd, stdio: ['ignore', 'inherit', 'inherit'] });
-    p.on('error', (err) => reject(new Error(`CLANG=${clang}: ${err.message}`)));
-    p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${clang} ${args.slice(-3).join(' ')} failed (exit ${code})`))));
-  });
+  // at most `jobs` compilers at a time
+  let running = 0;
+  const waiting = [];
+  const run = async (args) => {
+    if (running >= jobs) await new Promise((go) => waiting.push(go));
+    running++;
+    try {
+      await new Promise((resolve, reject) => {
+        const p = spawn(clang, args, { cwd, stdio: ['ignore', 'inherit', 'inherit'] });
+        p.on('error', (err) => reject(new Error(`CLANG=${clang}: ${err.message}`)));
+        p.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${clang} ${args.slice(-3).join(' ')} failed (exit ${code})`))));
+      });
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
   return {
     label: compilerLabel(),
     pinned: false,
