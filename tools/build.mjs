@@ -5,14 +5,22 @@
 // Each build profile (tools/profiles.mjs) is a binary with its own wasm
 // feature set; profiles with the same features share one build.
 //
-// Environment: BEARSSL_SRC (an unpacked BearSSL 0.6 tree), CLANG (compiler),
-// MH_JOBS (parallel C compiles), MH_PROFILE (comma-separated profiles to
-// build; default: all), MH_KEEP_NAMES=1 (keep function names, for profiling).
-import { spawnSync, spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+// C goes through tools/clang.mjs: the pinned compiler from npm unless CLANG
+// is set. cores.sha256 lists the bytes the pinned compiler gives
+// (docs/build.md); `--update-hashes` rewrites it from this build, and
+// test/reproducible.test.mjs compares.
+//
+// Environment: BEARSSL_SRC (an unpacked BearSSL 0.6 tree), CLANG (a native
+// clang instead of the pinned one), MH_JOBS (parallel C compiles; default:
+// all cores), MH_PROFILE (comma-separated profiles to build; default: all),
+// MH_KEEP_NAMES=1 (keep function names, for profiling).
+import { spawnSync } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { neededBearssl } from './bearssl-deps.mjs';
+import { openCompiler } from './clang.mjs';
+import { coreHashes, formatHashes, HASH_FILE } from './core-hashes.mjs';
 import { readWasm, staticDataEnd, exportedGlobal } from './wasm-reader.mjs';
 import { PROFILES, profileDefines, selectProfiles, toolFlags } from './profiles.mjs';
 
@@ -35,65 +43,53 @@ function step(label) {
   console.log(`[build] ${label}`);
 }
 
-function findClang() {
-  for (const c of [process.env.CLANG, 'clang', 'clang-19', 'clang-18', 'clang-17', 'clang-16', 'clang-15', 'clang-14'].filter(Boolean)) {
-    const r = spawnSync(c, ['--version'], { encoding: 'utf8' });
-    if (r.status === 0) {
-      const ld = spawnSync('wasm-ld', ['--version'], { encoding: 'utf8' });
-      const ldVersioned = spawnSync(`wasm-ld-${c.split('-')[1] ?? ''}`, ['--version'], { encoding: 'utf8' });
-      if (ld.status === 0 || ldVersioned.status === 0) return c;
-    }
-  }
-  console.error(
-    '\nmicrohttps needs clang and lld (wasm-ld) to build its WebAssembly core.\n' +
-    'On Debian or Ubuntu:\n\n    sudo apt-get install -y clang lld\n\n' +
-    'Then run `npm install` again. (Any clang >= 14 with the wasm32 target works; set CLANG to pick one.)\n');
-  process.exit(1);
+/** Every .c file below mount's folder, as mount-relative paths. */
+function cFiles(mounts, mount, sub = '') {
+  return readdirSync(join(mounts[mount], sub), { recursive: true }).filter((f) => f.endsWith('.c')).sort()
+    .map((f) => [mount, sub, f].filter(Boolean).join('/'));
 }
 
-/** Every .c file below dir. */
-function cFiles(dir) {
-  return readdirSync(dir, { recursive: true }).filter((f) => f.endsWith('.c')).map((f) => join(dir, f));
+/** The file a mount-relative path names. */
+function hostPath(mounts, path) {
+  return join(mounts[path.split('/')[0]], path.slice(path.indexOf('/') + 1));
 }
 
-/** Compiles the C sources to objects, MH_JOBS at a time, skipping fresh objects. */
-async function compileC(clang, sources, flags, optimizeFlag, objDir) {
-  // objects are stale when a header, the spec or the flags' source (this file,
-  // the profile table) is newer
-  const buildFiles = [join(root, 'tools', 'build.mjs'), join(root, 'tools', 'profiles.mjs')].map((f) => statSync(f).mtimeMs);
-  const headers = Math.max(...buildFiles, ...[join(root, 'tls'), join(root, 'spec')].flatMap((d) =>
+/** Compiles the C sources (mount-relative) to objects, skipping fresh objects. */
+async function compileC(cc, mounts, sources, flags, optimizeFlag, objDir) {
+  // objects are stale when a header, the spec, the flags' source (this file,
+  // the profile table) or the compiler is newer
+  const buildFiles = ['build.mjs', 'profiles.mjs', 'clang.mjs', 'clang-worker.mjs', 'bearssl-deps.mjs'].map((f) => statSync(join(root, 'tools', f)).mtimeMs);
+  const sameCompiler = readCompilerStamp(objDir) === cc.label;
+  // no stamp while objects of two compilers may be mixed (an interrupted build)
+  if (!sameCompiler) rmSync(join(objDir, 'compiler'), { force: true });
+  const compilerStamp = sameCompiler ? 0 : Infinity;
+  const headers = Math.max(compilerStamp, ...buildFiles, ...[join(root, 'tls'), join(root, 'spec')].flatMap((d) =>
     readdirSync(d, { recursive: true }).map((f) => statSync(join(d, f)).mtimeMs)));
-  const jobs = Number(process.env.MH_JOBS) || cpus().length;
   const objects = [];
-  const queue = sources.map((src) => {
-    const obj = join(objDir, relative(root, src).replace(/[\\/]/g, '_').replace(/\.c$/, '.o'));
+  const stale = sources.map((src) => {
+    const obj = join(objDir, src.replace(/[\\/]/g, '_').replace(/\.c$/, '.o'));
     objects.push(obj);
     return { src, obj };
-  }).filter(({ src, obj }) => !existsSync(obj) || statSync(obj).mtimeMs < Math.max(statSync(src).mtimeMs, headers));
+  }).filter(({ src, obj }) => !existsSync(obj) || statSync(obj).mtimeMs < Math.max(statSync(hostPath(mounts, src)).mtimeMs, headers));
   mkdirSync(objDir, { recursive: true });
-  let failed = null;
-  const worker = async () => {
-    while (queue.length && !failed) {
-      const { src, obj } = queue.shift();
-      await new Promise((resolve) => {
-        const p = spawn(clang, [optimizeFlag(src), ...flags, '-c', src, '-o', obj], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
-        p.on('close', (code) => { if (code !== 0) failed = src; resolve(); });
-      });
-    }
-  };
-  await Promise.all(Array.from({ length: jobs }, worker));
-  if (failed) throw new Error(`compiling ${failed} failed`);
+  await Promise.all(stale.map(({ src, obj }) => cc.compile([optimizeFlag(src), ...flags], src, obj)));
+  writeFileSync(join(objDir, 'compiler'), cc.label);
   return objects;
 }
 
-function linkC(clang, objects, stackBytes, memoryBytes, output) {
+/** Which compiler built the objects in objDir (tools/clang.mjs's label). */
+function readCompilerStamp(objDir) {
+  return existsSync(join(objDir, 'compiler')) ? readFileSync(join(objDir, 'compiler'), 'utf8') : null;
+}
+
+function linkC(cc, objects, stackBytes, memoryBytes, output) {
   const args = [
     '--target=wasm32', '-nostdlib', '-Wl,--no-entry', '-Wl,--stack-first',
     `-Wl,-z,stack-size=${stackBytes}`, '-Wl,--export=__heap_base', '-Wl,--gc-sections',
-    '-Wl,--strip-debug', ...objects, '-o', output,
+    '-Wl,--strip-debug',
   ];
   if (memoryBytes) args.push(`-Wl,--initial-memory=${memoryBytes}`, `-Wl,--max-memory=${memoryBytes}`);
-  run(clang, args);
+  return cc.link(args, objects, output);
 }
 
 function heapBaseOf(wasmFile) {
@@ -107,10 +103,10 @@ async function main() {
   step('generating code from spec/');
   run(process.execPath, [join(root, 'tools', 'gen.mjs')]);
 
-  const clang = findClang();
   step('obtaining BearSSL sources');
   const bearssl = run('sh', [join(root, 'tools', 'fetch-bearssl.sh'), join(out, 'bearssl')]).trim().split('\n').pop();
-  const brRoot = bearssl.startsWith('/') ? bearssl : join(root, bearssl);
+  const mounts = { bearssl: bearssl.startsWith('/') ? bearssl : join(root, bearssl), tls: join(root, 'tls'), include: join(root, 'include') };
+  const cc = await openCompiler({ mounts, workDir: out });
 
   // Profiles that build the same core (features, optimisation, -D flags) share one build.
   const sameCore = (p) => `${p.features.join(',')}|${p.optimize ?? ''}|${profileDefines(p, limits.limits).join(' ')}`;
@@ -120,7 +116,7 @@ async function main() {
     // The work folder is named after the first profile in the table with this
     // core, whichever profiles MH_PROFILE selects, so objects are reused.
     const workDir = join(out, PROFILES.find((p) => sameCore(p) === key).name);
-    const built = await buildCore(clang, brRoot, group[0], workDir);
+    const built = await buildCore(cc, mounts, group[0], workDir);
     for (const profile of group) {
       copyFileSync(built.file, join(out, profile.output));
       const info = readWasm(readFileSync(join(out, profile.output)));
@@ -128,21 +124,32 @@ async function main() {
         `memory ${info.memories[0].min} pages, __heap_base ${built.heapBase}`);
     }
   }
+  await cc.close();
+  writeFileSync(join(out, 'compiler'), cc.label);
+  if (process.argv.includes('--update-hashes')) updateHashes(cc);
 
   step('compiling the Node host (tsc)');
   run(bin('tsc'), ['-p', join(root, 'tsconfig.json')], { stdio: ['ignore', 'inherit', 'inherit'] });
   chmodSync(join(root, 'dist', 'cli.js'), 0o755);
 }
 
+/** Writes cores.sha256 from the cores just built; only a complete pinned build may. */
+function updateHashes(cc) {
+  if (!cc.pinned) throw new Error('--update-hashes needs the pinned compiler: unset CLANG (docs/build.md)');
+  if (process.env.MH_PROFILE) throw new Error('--update-hashes needs every core: unset MH_PROFILE');
+  writeFileSync(join(root, HASH_FILE), formatHashes(coreHashes(root)));
+  step(`wrote ${HASH_FILE}`);
+}
+
 /** Builds the core of one profile in dir; returns the file and its __heap_base. */
-async function buildCore(clang, brRoot, profile, dir) {
+async function buildCore(cc, mounts, profile, dir) {
   const flags = toolFlags(profile.features);
   const stackBytes = profile.stackBytes ?? limits.stackBytes;
-  step(`compiling C (${clang}) for profile ${profile.name}: ${profile.features.join(', ')}`);
+  step(`compiling C (${cc.label}) for profile ${profile.name}: ${profile.features.join(', ')}`);
   const cflags = [
     '--target=wasm32', ...flags.clang, '-ffreestanding', '-nostdlib',
     '-ffunction-sections', '-fdata-sections', '-fvisibility=hidden',
-    '-isystem', join(root, 'tls', 'libc', 'include'), '-I', join(brRoot, 'inc'), '-I', join(brRoot, 'src'), '-I', join(root, 'tls'), '-I', join(root, 'include'),
+    '-isystem', 'tls/libc/include', '-I', 'bearssl/inc', '-I', 'bearssl/src', '-I', 'tls', '-I', 'include',
     // BearSSL must never reach for OS time or randomness (hosts supply both),
     // nor for 128-bit multiplies, which would need a compiler runtime.
     '-DBR_USE_URANDOM=0', '-DBR_INT128=0', '-DBR_UMUL128=0', '-DBR_USE_WIN32_RAND=0', '-DBR_RDRAND=0', '-DBR_USE_UNIX_TIME=0', '-DBR_USE_WIN32_TIME=0',
@@ -158,20 +165,29 @@ async function buildCore(clang, brRoot, profile, dir) {
   // hashes, X25519, RSA verification and our tls/crypto/ are built for speed,
   // unless the profile asks for size everywhere.
   const bySize = [
-    ...['ssl', 'x509', 'codec'].map((d) => join(brRoot, 'src', d) + '/'),
-    ...['ec_p256_m31.c', 'ec_prime_i31.c', 'ecdsa_i31_sign_asn1.c', 'ecdsa_i31_sign_raw.c'].map((f) => join(brRoot, 'src', 'ec', f)),
-    ...['rsa_i31_priv.c', 'rsa_i31_pkcs1_sign.c'].map((f) => join(brRoot, 'src', 'rsa', f)),
-    join(root, 'tls') + '/',
+    ...['ssl', 'x509', 'codec'].map((d) => `bearssl/src/${d}/`),
+    ...['ec_p256_m31.c', 'ec_prime_i31.c', 'ecdsa_i31_sign_asn1.c', 'ecdsa_i31_sign_raw.c'].map((f) => `bearssl/src/ec/${f}`),
+    ...['rsa_i31_priv.c', 'rsa_i31_pkcs1_sign.c'].map((f) => `bearssl/src/rsa/${f}`),
+    'tls/',
   ];
   const forSize = (src) => profile.optimize === 'size' ||
-    (bySize.some((prefix) => src.startsWith(prefix)) && !src.startsWith(join(root, 'tls', 'crypto') + '/'));
+    (bySize.some((prefix) => src.startsWith(prefix)) && !src.startsWith('tls/crypto/'));
   const optimizeFlag = (src) => (forSize(src) ? '-Oz' : '-O2');
-  const objects = await compileC(clang, [...cFiles(join(brRoot, 'src')), ...cFiles(join(root, 'tls'))], cflags, optimizeFlag, join(dir, 'obj'));
+  const ours = cFiles(mounts, 'tls');
+  const bearssl = cFiles(mounts, 'bearssl', 'src');
+  const compile = (sources) => compileC(cc, mounts, [...ours, ...sources], cflags, optimizeFlag, join(dir, 'obj'));
+  let objects = await compile(neededBearssl(ours, bearssl, 'bearssl/src/inner.h', (f) => hostPath(mounts, f)));
 
   // Pass 1 learns where C's static data ends; AssemblyScript's data goes
   // right after it; pass 2 sizes the one memory to hold both exactly.
   step('linking C (pass 1)');
-  linkC(clang, objects, stackBytes, 0, join(dir, 'tls.wasm'));
+  try {
+    await linkC(cc, objects, stackBytes, 0, join(dir, 'tls.wasm'));
+  } catch {
+    step('a name was left undefined: compiling all of BearSSL');
+    objects = await compile(bearssl);
+    await linkC(cc, objects, stackBytes, 0, join(dir, 'tls.wasm'));
+  }
   const cHeapBase = heapBaseOf(join(dir, 'tls.wasm'));
 
   step('compiling AssemblyScript');
@@ -184,7 +200,7 @@ async function buildCore(clang, brRoot, profile, dir) {
   const memoryBytes = Math.ceil(heapBase / PAGE) * PAGE;
 
   step('linking C (pass 2)');
-  linkC(clang, objects, stackBytes, memoryBytes, join(dir, 'tls.wasm'));
+  await linkC(cc, objects, stackBytes, memoryBytes, join(dir, 'tls.wasm'));
 
   step('merging and optimising');
   run(bin('wasm-merge'), [join(dir, 'tls.wasm'), 'env', join(dir, 'http.wasm'), 'http', '-o', join(dir, 'merged.wasm'),

@@ -8,18 +8,15 @@
  * binary's target_features section names it (binaryen writes it).
  */
 export const FEATURES = {
-  'bulk-memory': { clang: '-mbulk-memory', asc: 'bulk-memory', binaryen: ['BulkMemory', 'BulkMemoryOpt'], merge: '--enable-bulk-memory', wabt: 'bulk-memory', declared: ['bulk-memory', 'bulk-memory-opt'] },
-  'sign-ext': { clang: '-msign-ext', asc: 'sign-extension', binaryen: ['SignExt'], merge: '--enable-sign-ext', wabt: 'sign-extension', declared: ['sign-ext'] },
-  'mutable-globals': { clang: '-mmutable-globals', asc: 'mutable-globals', binaryen: ['MutableGlobals'], merge: '--enable-mutable-globals', wabt: 'mutable-globals', declared: ['mutable-globals'] },
-  'nontrapping-fptoint': { clang: '-mnontrapping-fptoint', asc: 'nontrapping-f2i', binaryen: ['NontrappingFPToInt'], merge: '--enable-nontrapping-float-to-int', wabt: 'saturating-float-to-int', declared: ['nontrapping-fptoint'] },
+  'bulk-memory': { clang: '-mbulk-memory', asc: 'bulk-memory', binaryen: ['BulkMemory', 'BulkMemoryOpt'], merge: '--enable-bulk-memory', declared: ['bulk-memory', 'bulk-memory-opt'] },
+  'sign-ext': { clang: '-msign-ext', asc: 'sign-extension', binaryen: ['SignExt'], merge: '--enable-sign-ext', declared: ['sign-ext'] },
+  'mutable-globals': { clang: '-mmutable-globals', asc: 'mutable-globals', binaryen: ['MutableGlobals'], merge: '--enable-mutable-globals', declared: ['mutable-globals'] },
+  'nontrapping-fptoint': { clang: '-mnontrapping-fptoint', asc: 'nontrapping-f2i', binaryen: ['NontrappingFPToInt'], merge: '--enable-nontrapping-float-to-int', declared: ['nontrapping-fptoint'] },
   // Auto-vectorization stays off with SIMD: it would reshape BearSSL's
   // constant-time code, and clang 14's SLP vectorizer miscompiles scalar
   // 32x32->64 multiply chains for wasm SIMD (wrong Poly1305 tags at -O2).
-  'simd128': { clang: ['-msimd128', '-fno-slp-vectorize', '-fno-vectorize'], asc: 'simd', binaryen: ['SIMD128'], merge: '--enable-simd', wabt: 'simd', declared: ['simd128'] },
+  'simd128': { clang: ['-msimd128', '-fno-slp-vectorize', '-fno-vectorize'], asc: 'simd', binaryen: ['SIMD128'], merge: '--enable-simd', declared: ['simd128'] },
 };
-
-// Features wabt's wasm-validate (1.0.3x) allows unless told --disable-X.
-const WABT_DEFAULT_ON = ['mutable-globals', 'saturating-float-to-int', 'sign-extension', 'simd', 'multi-value', 'bulk-memory', 'reference-types'];
 
 // What every WAMR interpreter (classic and fast), AOT and JIT execute when
 // WAMR is built with WAMR_BUILD_BULK_MEMORY=1 (its default). SIMD is not here:
@@ -100,10 +97,5 @@ export function toolFlags(features) {
     merge: on('merge'),
     binaryen: features.flatMap((f) => FEATURES[f].binaryen),
     declared: features.flatMap((f) => FEATURES[f].declared),
-    // wasm-validate arguments that allow exactly these features.
-    wabt: [
-      ...WABT_DEFAULT_ON.filter((f) => !on('wabt').includes(f)).map((f) => `--disable-${f}`),
-      ...on('wabt').filter((f) => !WABT_DEFAULT_ON.includes(f)).map((f) => `--enable-${f}`),
-    ],
   };
 }

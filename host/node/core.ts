@@ -3,6 +3,7 @@
 // The core's only imports are WASI's random_get and clock_time_get, written
 // here directly (node:wasi would also do, but wants a module that owns _start).
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { randomFillSync } from 'node:crypto';
 import { ABI_VERSION, Mem, coreProfiles, type CoreProfile } from './generated/spec.js';
 import type { CoreExports } from './generated/abi.js';
@@ -17,10 +18,30 @@ function module(profile: CoreProfile): WebAssembly.Module {
     if (!Object.hasOwn(coreProfiles, profile)) {
       throw hostError('CONFIG', `unknown core ${JSON.stringify(profile)}; known: ${Object.keys(coreProfiles).join(', ')}`);
     }
-    m = new WebAssembly.Module(readFileSync(new URL(`../build/${coreProfiles[profile].file}`, import.meta.url)));
+    m = compileCore(profile, fileURLToPath(new URL(`../build/${coreProfiles[profile].file}`, import.meta.url)));
     compiled.set(profile, m);
   }
   return m;
+}
+
+const REINSTALL = 'reinstall microhttps, or run `npm run build` in a checkout';
+
+/** Reads and compiles a core file; a missing or damaged one is a CONFIG error naming it. */
+function compileCore(profile: CoreProfile, path: string): WebAssembly.Module {
+  const bytes = readCore(profile, path);
+  try {
+    return new WebAssembly.Module(bytes);
+  } catch (err) {
+    throw hostError('CONFIG', `core ${profile}: ${path} is not a valid WebAssembly module (${(err as Error).message}); ${REINSTALL}`, err);
+  }
+}
+
+function readCore(profile: CoreProfile, path: string) {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw hostError('CONFIG', `core ${profile}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}; ${REINSTALL}`, err);
+  }
 }
 
 const WASI_ESUCCESS = 0;

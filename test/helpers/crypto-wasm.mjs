@@ -1,14 +1,31 @@
-// Builds build/crypto-test[-scalar].wasm: our tls/crypto/ primitives and
-// tls/tls13/ key schedule plus test/crypto/*.c (test-only exports) and the
-// BearSSL code they name, so each primitive can be compared with Node's crypto directly. The
-// production module never contains these exports. Built with and without
-// -msimd128, like the full and portable profiles.
+// Builds build/crypto-test/<flavour>-<key>.wasm: our tls/crypto/ primitives
+// and tls/tls13/ key schedule plus test/crypto/*.c (test-only exports) and
+// the BearSSL code they name, so each primitive can be compared with Node's crypto directly.
+// The production module never contains these exports. Built with and without
+// -msimd128, like the full and portable profiles, by the build's compiler
+// (tools/clang.mjs: the pinned one unless CLANG is set).
+//
+// The compiler is asynchronous and the tests load the harness synchronously,
+// so loadCryptoHarness runs this file as a script, which builds the harness
+// unless a build of the same inputs exists (key: a hash of the compiler,
+// flags and every source and header) and prints its path.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const here = fileURLToPath(import.meta.url);
+
+/** Compiles (once per inputs) and instantiates the harness; simd picks the full or the portable flavour. */
+export function loadCryptoHarness({ simd }) {
+  const file = execFileSync(process.execPath, [here, simd ? 'simd' : 'scalar'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+    .trim().split('\n').pop();
+  const { exports } = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(file)), {});
+  const mem = () => new Uint8Array(exports.memory.buffer, exports.ht_scratch(), 1 << 17);
+  return { x: exports, mem };
+}
 
 function bearsslRoot() {
   const out = execFileSync('sh', [join(root, 'tools', 'fetch-bearssl.sh'), join(root, 'build', 'bearssl')], { cwd: root, encoding: 'utf8' });
@@ -16,37 +33,74 @@ function bearsslRoot() {
   return p.startsWith('/') ? p : join(root, p);
 }
 
-/** Compiles and instantiates the harness; simd picks the full or the portable flavour. */
-export function loadCryptoHarness({ simd }) {
-  const br = bearsslRoot();
-  const cFilesIn = (dir) => readdirSync(dir).filter((f) => f.endsWith('.c')).map((f) => join(dir, f));
-  const sources = [
-    ...cFilesIn(join(root, 'tls', 'crypto')), ...cFilesIn(join(root, 'tls', 'tls13')),
-    ...cFilesIn(join(root, 'test', 'crypto')), join(root, 'tls', 'libc', 'libc.c'),
-    join(br, 'src', 'symcipher', 'chacha20_ct.c'), join(br, 'src', 'symcipher', 'poly1305_ctmul.c'),
-    ...['aes_ct64.c', 'aes_ct64_enc.c', 'aes_ct64_ctr.c', 'aes_common.c'].map((f) => join(br, 'src', 'symcipher', f)),
-    join(br, 'src', 'hash', 'ghash_ctmul64.c'), join(br, 'src', 'aead', 'gcm.c'),
-    join(br, 'src', 'codec', 'dec32le.c'), join(br, 'src', 'codec', 'enc32le.c'),
+/** The .c files of a folder of the checkout, sorted, as paths relative to the root. */
+const cFilesIn = (dir) => readdirSync(join(root, dir)).filter((f) => f.endsWith('.c')).sort().map((f) => `${dir}/${f}`);
+
+/** The harness's C sources, mount-relative (tools/clang.mjs). */
+function harnessSources() {
+  const br = (dir, names) => names.map((f) => `bearssl/src/${dir}/${f}.c`);
+  return [
+    ...cFilesIn('tls/crypto'), ...cFilesIn('tls/tls13').filter((f) => f.endsWith('/key_schedule.c')),
+    ...cFilesIn('test/crypto').map((f) => f.replace('test/crypto/', 'harness/')), 'tls/libc/libc.c',
+    ...br('symcipher', ['chacha20_ct', 'poly1305_ctmul', 'aes_ct64', 'aes_ct64_enc', 'aes_ct64_ctr', 'aes_common']),
+    ...br('hash', ['ghash_ctmul64']), ...br('aead', ['gcm']), ...br('codec', ['dec32le', 'enc32le', 'ccopy']),
     // BearSSL's ECDSA verification, for P-384 (p256_verify delegates) and as the reference
-    ...['ecdsa_i31_vrfy_asn1', 'ecdsa_i31_vrfy_raw', 'ecdsa_i31_bits', 'ecdsa_atr', 'ec_p256_m31', 'ec_prime_i31',
-      'ec_secp256r1', 'ec_secp384r1', 'ec_secp521r1'].map((f) => join(br, 'src', 'ec', `${f}.c`)),
-    ...['add', 'bitlen', 'decmod', 'decode', 'decred', 'encode', 'fmont', 'iszero', 'modpow', 'montmul', 'muladd',
-      'ninv31', 'rshift', 'sub', 'tmont'].map((f) => join(br, 'src', 'int', `i31_${f}.c`)),
-    join(br, 'src', 'codec', 'ccopy.c'), join(br, 'src', 'int', 'i32_div32.c'),
+    ...br('ec', ['ecdsa_i31_vrfy_asn1', 'ecdsa_i31_vrfy_raw', 'ecdsa_i31_bits', 'ecdsa_atr', 'ec_p256_m31', 'ec_prime_i31',
+      'ec_secp256r1', 'ec_secp384r1', 'ec_secp521r1']),
+    ...br('int', ['i31_add', 'i31_bitlen', 'i31_decmod', 'i31_decode', 'i31_decred', 'i31_encode', 'i31_fmont', 'i31_iszero',
+      'i31_modpow', 'i31_montmul', 'i31_muladd', 'i31_ninv31', 'i31_rshift', 'i31_sub', 'i31_tmont', 'i32_div32']),
     // SHA-2 and HMAC for the TLS 1.3 key schedule
-    join(br, 'src', 'hash', 'sha2small.c'), join(br, 'src', 'hash', 'sha2big.c'), join(br, 'src', 'mac', 'hmac.c'),
-    ...['dec32be', 'enc32be', 'dec64be', 'enc64be'].map((f) => join(br, 'src', 'codec', `${f}.c`)),
+    ...br('hash', ['sha2small', 'sha2big']), ...br('mac', ['hmac']), ...br('codec', ['dec32be', 'enc32be', 'dec64be', 'enc64be']),
     // the RSA public operation under RSA-PSS, as the engine picks it (i31)
-    join(br, 'src', 'rsa', 'rsa_default_pub.c'), join(br, 'src', 'rsa', 'rsa_i31_pub.c'), join(br, 'src', 'int', 'i31_modpow2.c'),
+    ...br('rsa', ['rsa_default_pub', 'rsa_i31_pub']), ...br('int', ['i31_modpow2']),
   ];
-  mkdirSync(join(root, 'build'), { recursive: true });
-  const output = join(root, 'build', simd ? 'crypto-test.wasm' : 'crypto-test-scalar.wasm');
-  execFileSync(process.env.CLANG || 'clang', [
-    '--target=wasm32', '-O2', '-ffreestanding', '-nostdlib', '-mbulk-memory', ...(simd ? ['-msimd128', '-fno-slp-vectorize', '-fno-vectorize'] : []),
-    '-isystem', join(root, 'tls', 'libc', 'include'), '-I', join(br, 'inc'), '-I', join(br, 'src'), '-I', join(root, 'tls'), '-I', join(root, 'include'),
-    '-DBR_INT128=0', '-DBR_UMUL128=0', '-Wl,--no-entry', '-Wl,--gc-sections', ...sources, '-o', output,
-  ], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
-  const { exports } = new WebAssembly.Instance(new WebAssembly.Module(readFileSync(output)), {});
-  const mem = () => new Uint8Array(exports.memory.buffer, exports.ht_scratch(), 1 << 17);
-  return { x: exports, mem };
+}
+
+/** A hash of everything the harness's bytes depend on. */
+function inputsKey(label, flags, sources, mounts) {
+  const h = createHash('sha256').update(`${label}\n${flags.join(' ')}\n`);
+  const file = (rel) => join(mounts[rel.split('/')[0]], rel.slice(rel.indexOf('/') + 1));
+  const headers = ['tls', 'include', 'harness'].flatMap((m) => readdirSync(mounts[m], { recursive: true })
+    .filter((f) => f.endsWith('.h')).sort().map((f) => `${m}/${f}`));
+  for (const rel of [...sources, ...headers]) h.update(`${rel}\n`).update(readFileSync(file(rel)));
+  return h.digest('hex').slice(0, 16);
+}
+
+/** Builds the flavour's harness unless it exists; prints its path. */
+async function buildHarness(flavour) {
+  const { compilerLabel, openCompiler } = await import('../../tools/clang.mjs');
+  const mounts = { bearssl: bearsslRoot(), tls: join(root, 'tls'), include: join(root, 'include'), harness: join(root, 'test', 'crypto') };
+  const sources = harnessSources();
+  const outDir = join(root, 'build', 'crypto-test');
+  mkdirSync(outDir, { recursive: true });
+  const flags = ['--target=wasm32', '-O2', '-ffreestanding', '-nostdlib', '-mbulk-memory',
+    ...(flavour === 'simd' ? ['-msimd128', '-fno-slp-vectorize', '-fno-vectorize'] : []),
+    '-isystem', 'tls/libc/include', '-I', 'bearssl/inc', '-I', 'bearssl/src', '-I', 'tls', '-I', 'include',
+    '-DBR_INT128=0', '-DBR_UMUL128=0'];
+  const name = `${flavour}-${inputsKey(compilerLabel(), flags, sources, mounts)}.wasm`;
+  const output = join(outDir, name);
+  if (!readdirSync(outDir).includes(name)) {
+    // older builds of this flavour are stale
+    for (const f of readdirSync(outDir)) if (f.startsWith(`${flavour}-`)) rmSync(join(outDir, f), { recursive: true });
+    const objDir = join(outDir, `${flavour}-obj`);
+    mkdirSync(objDir, { recursive: true });
+    const objects = sources.map((s) => join(objDir, s.replace(/\//g, '_').replace(/\.c$/, '.o')));
+    const cc = await openCompiler({ mounts, workDir: outDir });
+    try {
+      await Promise.all(sources.map((s, i) => cc.compile(flags, s, objects[i])));
+      await cc.link(['--target=wasm32', '-nostdlib', '-Wl,--no-entry', '-Wl,--gc-sections'], objects, output);
+    } finally {
+      await cc.close();
+    }
+    rmSync(objDir, { recursive: true });
+  }
+  console.log(output);
+}
+
+// `node --test test/` also runs this file, with no flavour: then it does nothing
+if (process.argv[1] === here && ['simd', 'scalar'].includes(process.argv[2])) {
+  buildHarness(process.argv[2]).catch((err) => {
+    console.error(`crypto harness: ${err.message}`);
+    process.exit(1);
+  });
 }
