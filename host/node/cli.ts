@@ -27,6 +27,8 @@ Options:
       --proxy URL              use an http:// proxy (user:pass@ for proxy auth); without it,
                                HTTPS_PROXY / HTTP_PROXY / NO_PROXY are honoured, as curl does
       --timeout MS             connect and read timeout in milliseconds (default 30000)
+      --tlsv1.2, --tlsv1.3     lowest TLS version to accept (as curl: 1.3 never falls back to 1.2)
+      --tls-max VERSION        highest TLS version to offer: 1.2 or 1.3
       --max-fragment N         negotiate TLS records of N bytes (512, 1024, 2048 or 4096; RFC 6066)
       --core NAME              the core build to run: full (default), portable or small (least memory)
   -L, --location               follow redirects (up to 10)
@@ -101,6 +103,14 @@ function parseArgs(argv: string[]): Cli {
       case '--insecure': case '-k': cli.options.insecure = true; break;
       case '--resolve': list('resolve', value(++i, arg)); break;
       case '--proxy': cli.options.proxy = value(++i, arg); break;
+      case '--tlsv1.2': cli.options.minVersion = '1.2'; break;
+      case '--tlsv1.3': cli.options.minVersion = '1.3'; cli.options.maxVersion ??= '1.3'; break;
+      case '--tls-max': {
+        const v = value(++i, arg);
+        if (v !== '1.2' && v !== '1.3') throw new UsageError('--tls-max takes 1.2 or 1.3');
+        cli.options.maxVersion = v;
+        break;
+      }
       case '--max-fragment': cli.options.maxFragment = Number(value(++i, arg)) as RequestOptions['maxFragment']; break;
       case '--core': cli.options.core = value(++i, arg) as RequestOptions['core']; break;
       case '--timeout': {

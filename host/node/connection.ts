@@ -14,6 +14,7 @@ import {
 import { AnchorIndex } from './anchorIndex.js';
 import { Headers } from './headers.js';
 import { originKey, cachedSession, rememberSession, forgetSession } from './sessions.js';
+import { versionRange, tryTls13, rememberTls12, type TlsVersion } from './tlsVersions.js';
 
 export type Limits = Partial<Record<string, number>>;
 
@@ -48,6 +49,11 @@ export interface ConnectionOptions {
   lookup?: LookupFunction;
   /** An already connected socket (e.g. a proxy tunnel): no DNS, no TCP connect. */
   socket?: Socket;
+  /** With `socket`: opens another one like it (a TLS-1.2-only server is connected to again). */
+  reopenSocket?: () => Promise<Socket>;
+  /** Lowest and highest TLS version to speak (default '1.2' and '1.2'). */
+  minVersion?: TlsVersion;
+  maxVersion?: TlsVersion;
   /** Public key pins, "sha256/<base64>" each: one must match a key of the validated chain. */
   pin?: string | readonly string[];
   /** Skip certificate validation (chain, dates, name). Loud: a process warning and response.tls.insecure. */
@@ -115,6 +121,8 @@ export class Connection {
   #session: Uint8Array | undefined;
   /** Where sessions of this connection are kept (host, port, server name, trust). */
   #origin = '';
+  /** Opened with the TLS 1.3 engine. */
+  #tls13 = false;
 
   private constructor(core: Core, pump: SocketPump, options: ConnectionOptions, anchors: AnchorIndex | undefined) {
     this.core = core;
@@ -126,7 +134,7 @@ export class Connection {
 
   /** Resolves, connects and (for TLS) completes the handshake with full validation. */
   static async open(options: ConnectionOptions): Promise<Connection> {
-    const conn = await Connection.#openOnce(options);
+    const conn = await Connection.#openVersioned(options);
     if (!maxFragmentRefused(conn)) return conn;
     // The server did not accept max_fragment_length, so it may send records
     // larger than the small buffer. Nothing was sent yet: connecting again
@@ -140,14 +148,32 @@ export class Connection {
       // OpenSSL leaves MFL out when it resumes a session made without it:
       // a full handshake can still negotiate it.
       forgetSession(conn.#origin);
-      const fresh = await Connection.#openOnce({ ...options, session: undefined });
+      const fresh = await Connection.#openOnce({ ...options, session: undefined }, conn.#tls13);
       if (!maxFragmentRefused(fresh)) return fresh;
       await fresh.close();
     }
-    return Connection.#openOnce({ ...options, maxFragment: undefined });
+    return Connection.#openOnce({ ...options, maxFragment: undefined }, conn.#tls13);
   }
 
-  static async #openOnce(options: ConnectionOptions): Promise<Connection> {
+  /** TLS 1.3 first when allowed; a server that answers with TLS 1.2 is
+   * connected to again with TLS 1.2 (when allowed) and remembered. */
+  static async #openVersioned(options: ConnectionOptions): Promise<Connection> {
+    if (!options.tls) return Connection.#openOnce(options, false);
+    const range = versionRange(options.minVersion, options.maxVersion);
+    const origin = originKey(options.host, options.port, options.servername ?? options.host, 'versions');
+    if (!tryTls13(range, origin)) return Connection.#openOnce(options, false);
+    try {
+      return await Connection.#openOnce(options, true);
+    } catch (err) {
+      if (!(err instanceof MicroHttpsError) || err.reason !== 'SERVER_TLS12' || range.min === '1.3') throw err;
+      if (options.socket && !options.reopenSocket) throw err;
+      rememberTls12(origin);
+      const socket = options.socket ? await options.reopenSocket!() : undefined;
+      return Connection.#openOnce({ ...options, socket }, false);
+    }
+  }
+
+  static async #openOnce(options: ConnectionOptions, tls13: boolean): Promise<Connection> {
     const started = Date.now();
     const deadline = started + options.timeout.connect;
     // a trust store that cannot be loaded fails before any socket is opened
@@ -162,13 +188,14 @@ export class Connection {
     }
     const connected = Date.now();
     const conn = new Connection(core, new SocketPump(socket), options, anchors);
+    conn.#tls13 = tls13;
     const origin = originKey(options.host, options.port, options.servername ?? options.host, anchors?.digest ?? 'plain');
     conn.#origin = origin;
     const offered = options.tls ? options.session ?? (options.sessionCache === false ? undefined : cachedSession(origin)) : undefined;
     try {
       if (offered) offerSession(core, offered);
       const name = encoder.encode(options.servername ?? options.host);
-      const flags = options.tls ? OpenFlag.TLS | OpenFlag.ANCHORS_ON_DEMAND | (options.insecure ? OpenFlag.INSECURE : 0) : 0;
+      const flags = options.tls ? OpenFlag.TLS | OpenFlag.ANCHORS_ON_DEMAND | (options.insecure ? OpenFlag.INSECURE : 0) | (tls13 ? OpenFlag.TLS13 : 0) : 0;
       if (options.tls && options.insecure) warnInsecure(options.servername ?? options.host);
       const code = core.x.mh_open(flags, core.putXfer(name));
       if (code !== 0) throw coreError(code, core.x.mh_error_detail(), `opening the connection to ${options.servername ?? options.host}`);

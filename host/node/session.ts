@@ -10,6 +10,7 @@ import { encodeBody, basicAuth, type BodyInit, type FormData, type EncodedBody }
 import { selectProxy, proxyAuthorization, tunnel } from './proxy.js';
 import type { CaInput, PemInput } from './trust.js';
 import type { WallClock } from './core.js';
+import type { TlsVersion } from './tlsVersions.js';
 
 export type HeadersInit = Record<string, string> | Iterable<[string, string]>;
 
@@ -44,6 +45,10 @@ export interface RequestOptions {
   /** Client certificate chain (PEM, leaf first) and its private key (PEM) for mutual TLS. */
   cert?: PemInput;
   key?: PemInput;
+  /** Lowest TLS version to accept: '1.2' (default) or '1.3' (never falls back to TLS 1.2). */
+  minVersion?: TlsVersion;
+  /** Highest TLS version to offer: '1.2' (default) or '1.3'. */
+  maxVersion?: TlsVersion;
   /** Offer TLS Maximum Fragment Length (RFC 6066): smaller records, less RAM; falls back if the server ignores it. */
   maxFragment?: 512 | 1024 | 2048 | 4096;
   /** A TLS session exported earlier (`response.tls.session`) to offer; default: the last one for this origin. */
@@ -210,6 +215,7 @@ export class Session {
       url.protocol, url.host, proxy?.href ?? '', opts.servername ?? '', id(opts.ca), id(opts.limits), id(opts.lookup),
       (opts.resolve ?? []).join(','), id(opts.pin), opts.insecure ? 'insecure' : '', id(opts.cert), id(opts.key),
       opts.maxFragment ?? 0, id(opts.session), opts.sessionCache === false ? 'no-cache' : '', opts.core ?? 'full',
+      opts.minVersion ?? '', opts.maxVersion ?? '',
     ].join('|');
   }
 }
@@ -227,6 +233,7 @@ async function openConnection(url: URL, proxy: URL | null, opts: RequestOptions)
     tls, ca: opts.ca, timeout, limits: opts.limits, clock: opts.clock, core: opts.core, servername: opts.servername,
     pin: opts.pin, insecure: opts.insecure, cert: opts.cert, key: opts.key,
     maxFragment: opts.maxFragment, session: opts.session, sessionCache: opts.sessionCache,
+    minVersion: opts.minVersion, maxVersion: opts.maxVersion,
   };
   if (!proxy) {
     return Connection.open({ ...common, host: url.hostname, port, lookup: resolveOverride(opts) });
@@ -235,8 +242,8 @@ async function openConnection(url: URL, proxy: URL | null, opts: RequestOptions)
     // plain HTTP through a proxy: talk HTTP to the proxy, with absolute-form targets
     return Connection.open({ ...common, host: proxy.hostname, port: Number(proxy.port) || 80, servername: undefined, lookup: opts.lookup });
   }
-  const socket = await tunnel(proxy, url.hostname.replace(/^\[|\]$/g, ''), port, timeout.connect);
-  return Connection.open({ ...common, host: url.hostname, port, socket });
+  const openTunnel = () => tunnel(proxy, url.hostname.replace(/^\[|\]$/g, ''), port, timeout.connect);
+  return Connection.open({ ...common, host: url.hostname, port, socket: await openTunnel(), reopenSocket: openTunnel });
 }
 
 /** curl --resolve host:port:address entries become a lookup for that host and port. */

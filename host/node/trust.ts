@@ -178,6 +178,8 @@ const TLS_VERSIONS: Record<number, string> = { 0x0300: 'SSLv3', 0x0301: 'TLSv1',
 
 /** Our suites, and the legacy ones a server may choose, by OpenSSL name. */
 const SUITES: Record<number, string> = {
+  // TLS 1.3 suites by their IANA names (as Node reports them)
+  0x1301: 'TLS_AES_128_GCM_SHA256', 0x1302: 'TLS_AES_256_GCM_SHA384', 0x1303: 'TLS_CHACHA20_POLY1305_SHA256',
   0xcca9: 'ECDHE-ECDSA-CHACHA20-POLY1305', 0xcca8: 'ECDHE-RSA-CHACHA20-POLY1305',
   0xc02b: 'ECDHE-ECDSA-AES128-GCM-SHA256', 0xc02f: 'ECDHE-RSA-AES128-GCM-SHA256',
   0xc02c: 'ECDHE-ECDSA-AES256-GCM-SHA384', 0xc030: 'ECDHE-RSA-AES256-GCM-SHA384',
@@ -249,7 +251,8 @@ function reasonText(x: FailureExports, reason: number): string {
     case TlsReason.CERT_UNREADABLE: return 'a certificate is malformed DER or nested too deeply';
     case TlsReason.CLIENT_CERT_REQUESTED: return 'the server requires a client certificate: pass cert and key';
     case TlsReason.CLIENT_CERT_REJECTED: return 'the server refused our client certificate';
-    case TlsReason.SERVER_OLD_VERSION: return `the server wants ${versionName(x.mh_tls_version())}; only TLSv1.2 is accepted`;
+    case TlsReason.SERVER_OLD_VERSION: return `the server wants ${versionName(x.mh_tls_version())}; only TLSv1.2 and TLSv1.3 are accepted`;
+    case TlsReason.SERVER_TLS12: return 'the server does not speak TLSv1.3 (it answered with TLSv1.2 or refused the version), and minVersion is \'1.3\'';
     case TlsReason.SERVER_SUITE: return `the server chose ${suiteName(x.mh_tls_suite())}, which we did not offer`;
     case TlsReason.ANCHOR_SIGNATURE: return 'its issuer is a trusted root by name, but the signature does not verify with that root\'s key';
     case TlsReason.WEAK_SIGNATURE_HASH: return 'it is signed with SHA-1 or MD5';

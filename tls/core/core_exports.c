@@ -13,6 +13,7 @@
 
 #include "tls12/tls_session.h"
 #include "tls12/server_hello.h"
+#include "tls13/tls13_transport.h"
 
 /* RFC 6066 extension number; BearSSL offers it when the buffer is small */
 #define EXT_MAX_FRAGMENT_LENGTH 1
@@ -26,6 +27,11 @@ static size_t last_window_len;
 
 CORE_EXPORT(tx_open)
 int tx_open(unsigned flags, unsigned char *buf, size_t len, const char *name, size_t name_len) {
+	if ((flags & MH_OPEN_TLS) && (flags & MH_OPEN_TLS13)) {
+		tx = &tls13_transport;
+		return tls13_transport_open(buf, len, name, name_len, (flags & MH_OPEN_INSECURE) != 0,
+			(flags & MH_OPEN_ANCHORS_ON_DEMAND) != 0);
+	}
 	if (flags & MH_OPEN_TLS) {
 		tx = &tls_transport;
 		return tls_transport_open(buf, len, name, name_len, (flags & MH_OPEN_INSECURE) != 0,
@@ -34,6 +40,9 @@ int tx_open(unsigned flags, unsigned char *buf, size_t len, const char *name, si
 	tx = &plain_transport;
 	return plain_transport_open(buf, len);
 }
+
+static int is_tls12(void) { return tx == &tls_transport; }
+static int is_tls13(void) { return tx == &tls13_transport; }
 
 CORE_EXPORT(tx_state)
 unsigned tx_state(void) { return tx->state(); }
@@ -64,24 +73,28 @@ CORE_EXPORT(tx_detail)
 int tx_detail(void) { return tx->detail(); }
 
 CORE_EXPORT(tx_is_tls)
-int tx_is_tls(void) { return tx == &tls_transport; }
+int tx_is_tls(void) { return is_tls12() || is_tls13(); }
 
 CORE_EXPORT(tx_version)
-unsigned tx_version(void) { return tx == &tls_transport ? tls_transport_version() : 0; }
+unsigned tx_version(void) { return is_tls12() ? tls_transport_version() : is_tls13() ? tls13_transport_version() : 0; }
 
 CORE_EXPORT(tx_suite)
-unsigned tx_suite(void) { return tx == &tls_transport ? tls_transport_suite() : 0; }
+unsigned tx_suite(void) { return is_tls12() ? tls_transport_suite() : is_tls13() ? tls13_transport_suite() : 0; }
 
 CORE_EXPORT(tx_anchor_pending)
-int tx_anchor_pending(void) { return tx == &tls_transport && tls_transport_anchor_pending(); }
+int tx_anchor_pending(void) {
+	return is_tls12() ? tls_transport_anchor_pending() : is_tls13() && tls13_transport_anchor_pending();
+}
 
 CORE_EXPORT(tx_anchor_query)
 const unsigned char *tx_anchor_query(void) { return tls_transport_anchor_query(); }
 
 CORE_EXPORT(tx_anchor_resume)
-void tx_anchor_resume(void) { tls_transport_anchor_resume(); }
+void tx_anchor_resume(void) {
+	if (is_tls13()) tls13_transport_anchor_resume(); else tls_transport_anchor_resume();
+}
 CORE_EXPORT(tx_reason)
-int tx_reason(void) { return tx == &tls_transport ? tls_transport_reason() : 0; }
+int tx_reason(void) { return is_tls12() ? tls_transport_reason() : is_tls13() ? tls13_transport_reason() : 0; }
 
 /* The subject (DER Name) of the certificate a CERT_* error is about. */
 CORE_EXPORT(tx_offender_ptr)
@@ -94,7 +107,7 @@ CORE_EXPORT(pin_add)
 int pin_add(const unsigned char *hash) { return x509_policy_add_pin(hash); }
 
 CORE_EXPORT(peer_count)
-size_t peer_count(void) { return tx == &tls_transport ? x509_policy_peer_count() : 0; }
+size_t peer_count(void) { return tx_is_tls() ? x509_policy_peer_count() : 0; }
 
 /* One field of certificate i of the peer chain summary (MH_PEER_*). */
 static const unsigned char *peer_field(size_t i, unsigned field, size_t *len) {
@@ -132,20 +145,23 @@ int client_detail(void) { return client_auth_detail(); }
 
 CORE_EXPORT(session_export)
 size_t session_export(unsigned char *out) {
-	return tx == &tls_transport ? tls_session_export(tls_transport_engine(), out) : 0;
+	return is_tls12() ? tls_session_export(tls_transport_engine(), out) : 0;
 }
 
 CORE_EXPORT(session_import)
 int session_import(const unsigned char *in, size_t len) { return tls_session_import(in, len); }
 
 CORE_EXPORT(session_resumed)
-int session_resumed(void) { return tx == &tls_transport && tls_session_resumed(tls_transport_engine()); }
+int session_resumed(void) { return is_tls12() && tls_session_resumed(tls_transport_engine()); }
 
 /* The fragment length both sides agreed on: offered by BearSSL (record
  * buffer below a full record) and echoed in the ServerHello; else 0. */
 CORE_EXPORT(tls_max_fragment)
 unsigned tls_max_fragment(void) {
-	if (tx != &tls_transport) {
+	if (is_tls13()) {
+		return tls13_transport_max_fragment();
+	}
+	if (!is_tls12()) {
 		return 0;
 	}
 	unsigned log = tls_transport_engine()->log_max_frag_len;
