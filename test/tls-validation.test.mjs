@@ -45,7 +45,7 @@ for (const [name, make, host, ours, node, extra = {}] of validationCases(roots))
     const server = await startHttpsServer({ key: cert.keyPem, cert: chain, tlsOptions: { ciphers: 'DEFAULT@SECLEVEL=0' } });
     try {
       const url = `https://${host}:${server.port}/`;
-      const options = { ca: pki.root.certPem, lookup: loopback, ...extra };
+      const options = { ca: pki.root.certPem, lookup: loopback, maxVersion: '1.2', ...extra };
       await expectOutcome(url, options, ours, cert, 'TLSv1.2');
       const servername = extra.servername?.replace(/^\[|\]$/g, '');
       assert.equal(await nodeOutcome(url, { servername }), node);

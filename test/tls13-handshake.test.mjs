@@ -4,6 +4,7 @@
 // options, and the errors a server's choices lead to.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import https from 'node:https';
 import { get, post, Session, MicroHttpsError } from '../dist/index.js';
 import { makePki, spkiSha256Base64 } from '../devkit/pki.mjs';
 import { startHttpsServer } from './helpers/servers.mjs';
@@ -151,6 +152,56 @@ test('a server that requires a client certificate: TLS_CLIENT_CERT (we answer wi
   try {
     const err = await rejection(() => get(url(server), options()));
     assert.equal(err.code, 'TLS_CLIENT_CERT', err.message);
+  } finally {
+    await server.close();
+  }
+});
+
+/** A TLS-1.3-capable https server on a given port (to follow a TLS-1.2-only one there). */
+async function httpsOn(port, leaf) {
+  const server = https.createServer({ key: leaf.keyPem, cert: leaf.chainPem }, (req, res) => res.end('ok'));
+  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); }) };
+}
+
+test('downgrade protection: a TLS-1.3-capable server answering our TLS 1.2 hello with its DOWNGRD sentinel is refused', async () => {
+  const leaf = leaves['ec-p256'];
+  // a TLS-1.2-only server first: the origin is remembered as TLS 1.2 (no
+  // session is kept: resuming one would be a TLS 1.2 hello of our own choice)
+  const old = await startHttpsServer({ key: leaf.keyPem, cert: leaf.chainPem, tlsOptions: { maxVersion: 'TLSv1.2' } });
+  const { port } = old;
+  const first = await get(url(old), options({ sessionCache: false }));
+  assert.equal(first.tls.version, 'TLSv1.2');
+  await first.text();
+  await old.close();
+  // then a TLS 1.3 server on the same port: our TLS 1.2 hello (1.3 acceptable) meets the sentinel
+  const server = await httpsOn(port, leaf);
+  try {
+    const err = await rejection(() => get(`https://localhost:${port}/`, options({ sessionCache: false })));
+    assert.equal(err.code, 'TLS_HANDSHAKE', err.message);
+    assert.equal(err.reason, 'DOWNGRADE');
+    // the origin is no longer taken for TLS 1.2: the next connection speaks TLS 1.3
+    const res = await get(`https://localhost:${port}/`, options({ sessionCache: false }));
+    assert.equal(res.tls.version, 'TLSv1.3');
+    await res.text();
+    // a client that only offers TLS 1.2 accepts the sentinel (the server is right to send it)
+    const twelve = await get(`https://localhost:${port}/`, options({ maxVersion: '1.2', sessionCache: false }));
+    assert.equal(twelve.tls.version, 'TLSv1.2');
+    await twelve.text();
+  } finally {
+    await server.close();
+  }
+});
+
+test('TLS 1.3 by default; client certificates keep TLS 1.2; minVersion 1.3 with a client certificate is CONFIG', async () => {
+  const leaf = leaves['ec-p256'];
+  const server = await startHttpsServer({ key: leaf.keyPem, cert: leaf.chainPem });
+  try {
+    const res = await get(url(server), { ca: pki.root.certPem, lookup: loopback });
+    assert.equal(res.tls.version, 'TLSv1.3');
+    await res.text();
+    const err = await rejection(() => get(url(server), options({ minVersion: '1.3', cert: leaf.certPem, key: leaf.keyPem })));
+    assert.equal(err.code, 'CONFIG', err.message);
   } finally {
     await server.close();
   }

@@ -10,8 +10,8 @@ import type { Response } from './response.js';
 
 const HELP = `Usage: microhttps [METHOD] URL [options]
 
-Sends one HTTP request through the microhttps core (TLS 1.2, full certificate
-validation) and writes the response body to stdout.
+Sends one HTTP request through the microhttps core (TLS 1.3 or 1.2, full
+certificate validation) and writes the response body to stdout.
 
 Options:
   -H, --header 'Name: value'   add a request header (repeatable)
@@ -104,7 +104,7 @@ function parseArgs(argv: string[]): Cli {
       case '--resolve': list('resolve', value(++i, arg)); break;
       case '--proxy': cli.options.proxy = value(++i, arg); break;
       case '--tlsv1.2': cli.options.minVersion = '1.2'; break;
-      case '--tlsv1.3': cli.options.minVersion = '1.3'; cli.options.maxVersion ??= '1.3'; break;
+      case '--tlsv1.3': cli.options.minVersion = '1.3'; break;
       case '--tls-max': {
         const v = value(++i, arg);
         if (v !== '1.2' && v !== '1.3') throw new UsageError('--tls-max takes 1.2 or 1.3');

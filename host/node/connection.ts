@@ -14,7 +14,7 @@ import {
 import { AnchorIndex } from './anchorIndex.js';
 import { Headers } from './headers.js';
 import { originKey, cachedSession, rememberSession, forgetSession } from './sessions.js';
-import { versionRange, tryTls13, rememberTls12, type TlsVersion } from './tlsVersions.js';
+import { versionRange, tryTls13, rememberTls12, forgetTls12, withClientCertificate, type TlsVersion } from './tlsVersions.js';
 
 export type Limits = Partial<Record<string, number>>;
 
@@ -51,7 +51,7 @@ export interface ConnectionOptions {
   socket?: Socket;
   /** With `socket`: opens another one like it (a TLS-1.2-only server is connected to again). */
   reopenSocket?: () => Promise<Socket>;
-  /** Lowest and highest TLS version to speak (default '1.2' and '1.2'). */
+  /** Lowest and highest TLS version to speak (default '1.2' and '1.3'). */
   minVersion?: TlsVersion;
   maxVersion?: TlsVersion;
   /** Public key pins, "sha256/<base64>" each: one must match a key of the validated chain. */
@@ -159,9 +159,14 @@ export class Connection {
    * connected to again with TLS 1.2 (when allowed) and remembered. */
   static async #openVersioned(options: ConnectionOptions): Promise<Connection> {
     if (!options.tls) return Connection.#openOnce(options, false);
-    const range = versionRange(options.minVersion, options.maxVersion);
+    let range = versionRange(options.minVersion, options.maxVersion);
+    if (options.cert !== undefined || options.key !== undefined) range = withClientCertificate(range);
     const origin = originKey(options.host, options.port, options.servername ?? options.host, 'versions');
-    if (!tryTls13(range, origin)) return Connection.#openOnce(options, false);
+    const tls12Session = options.session !== undefined || (options.sessionCache !== false && cachedSessionFor(options) !== undefined);
+    // The sentinel is checked where TLS 1.2 follows a refusal of TLS 1.3 (an
+    // attacker can fake one); resuming a TLS 1.2 session is our own choice.
+    const checked = { ...options, downgradeCheck: range.max === '1.3' && !tls12Session };
+    if (!tryTls13(range, origin, tls12Session)) return Connection.#openTls12(checked, origin);
     try {
       return await Connection.#openOnce(options, true);
     } catch (err) {
@@ -169,11 +174,21 @@ export class Connection {
       if (options.socket && !options.reopenSocket) throw err;
       rememberTls12(origin);
       const socket = options.socket ? await options.reopenSocket!() : undefined;
-      return Connection.#openOnce({ ...options, socket }, false);
+      return Connection.#openTls12({ ...checked, downgradeCheck: true, socket }, origin);
     }
   }
 
-  static async #openOnce(options: ConnectionOptions, tls13: boolean): Promise<Connection> {
+  /** TLS 1.2; when TLS 1.3 was acceptable too, a downgraded server is refused and the origin tried with TLS 1.3 next time. */
+  static async #openTls12(options: ConnectionOptions & { downgradeCheck: boolean }, origin: string): Promise<Connection> {
+    try {
+      return await Connection.#openOnce(options, false);
+    } catch (err) {
+      if (err instanceof MicroHttpsError && err.reason === 'DOWNGRADE') forgetTls12(origin);
+      throw err;
+    }
+  }
+
+  static async #openOnce(options: ConnectionOptions & { downgradeCheck?: boolean }, tls13: boolean): Promise<Connection> {
     const started = Date.now();
     const deadline = started + options.timeout.connect;
     // a trust store that cannot be loaded fails before any socket is opened
@@ -195,7 +210,7 @@ export class Connection {
     try {
       if (offered) offerSession(core, offered);
       const name = encoder.encode(options.servername ?? options.host);
-      const flags = options.tls ? OpenFlag.TLS | OpenFlag.ANCHORS_ON_DEMAND | (options.insecure ? OpenFlag.INSECURE : 0) | (tls13 ? OpenFlag.TLS13 : 0) : 0;
+      const flags = options.tls ? OpenFlag.TLS | OpenFlag.ANCHORS_ON_DEMAND | (options.insecure ? OpenFlag.INSECURE : 0) | (tls13 ? OpenFlag.TLS13 : 0) | (options.downgradeCheck ? OpenFlag.DOWNGRADE_CHECK : 0) : 0;
       if (options.tls && options.insecure) warnInsecure(options.servername ?? options.host);
       const code = core.x.mh_open(flags, core.putXfer(name));
       if (code !== 0) throw coreError(code, core.x.mh_error_detail(), `opening the connection to ${options.servername ?? options.host}`);
@@ -537,6 +552,11 @@ const indexByObject = new WeakMap<object, AnchorIndex>();
 const indexByPem = new Map<string, AnchorIndex>();
 /** PEM strings whose index is kept (oldest dropped first). */
 const PEM_INDEXES = 32;
+
+/** The session kept for this connection's origin, if any (sessions are per trust store too). */
+function cachedSessionFor(options: ConnectionOptions): Uint8Array | undefined {
+  return cachedSession(originKey(options.host, options.port, options.servername ?? options.host, anchorIndex(options.ca).digest));
+}
 
 function anchorIndex(ca: CaInput | undefined): AnchorIndex {
   if (ca === undefined) return (defaultIndex ??= new AnchorIndex(trustAnchors()));

@@ -47,7 +47,7 @@ export interface RequestOptions {
   key?: PemInput;
   /** Lowest TLS version to accept: '1.2' (default) or '1.3' (never falls back to TLS 1.2). */
   minVersion?: TlsVersion;
-  /** Highest TLS version to offer: '1.2' (default) or '1.3'. */
+  /** Highest TLS version to offer: '1.2' or '1.3' (default). */
   maxVersion?: TlsVersion;
   /** Offer TLS Maximum Fragment Length (RFC 6066): smaller records, less RAM; falls back if the server ignores it. */
   maxFragment?: 512 | 1024 | 2048 | 4096;

@@ -15,7 +15,7 @@ export interface VersionRange {
 
 const VERSIONS: readonly TlsVersion[] = ['1.2', '1.3'];
 export const DEFAULT_MIN_VERSION: TlsVersion = '1.2';
-export const DEFAULT_MAX_VERSION: TlsVersion = '1.2';
+export const DEFAULT_MAX_VERSION: TlsVersion = '1.3';
 
 /** The range from the options, checked: CONFIG for an unknown version or min above max. */
 export function versionRange(min: unknown, max: unknown): VersionRange {
@@ -35,13 +35,27 @@ export function speaksOnlyTls12(origin: string): boolean {
   return tls12Origins.has(origin);
 }
 
+/** A TLS 1.2 connection found the downgrade sentinel: try TLS 1.3 again next time. */
+export function forgetTls12(origin: string): void {
+  tls12Origins.delete(origin);
+}
+
 export function rememberTls12(origin: string): void {
   tls12Origins.delete(origin); // re-inserted last: the Set's order is the eviction order
   tls12Origins.add(origin);
   if (tls12Origins.size > MAX_ORIGINS) tls12Origins.delete(tls12Origins.values().next().value as string);
 }
 
-/** Whether to open with TLS 1.3 first: allowed, and the origin not known to refuse it. */
-export function tryTls13(range: VersionRange, origin: string): boolean {
-  return range.max === '1.3' && (range.min === '1.3' || !speaksOnlyTls12(origin));
+/**
+ * Whether to open with TLS 1.3 first: allowed, the origin not known to
+ * refuse it, and no TLS 1.2 session to resume (sessions are TLS 1.2 only).
+ */
+export function tryTls13(range: VersionRange, origin: string, tls12Session: boolean): boolean {
+  return range.max === '1.3' && (range.min === '1.3' || (!speaksOnlyTls12(origin) && !tls12Session));
+}
+
+/** The range for a connection with a client certificate: those are TLS 1.2 only for now. */
+export function withClientCertificate(range: VersionRange): VersionRange {
+  if (range.min === '1.3') throw hostError('CONFIG', 'client certificates (cert, key) are supported over TLS 1.2 only: minVersion \'1.3\' cannot be used with them');
+  return { min: '1.2', max: '1.2' };
 }

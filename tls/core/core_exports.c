@@ -35,7 +35,7 @@ int tx_open(unsigned flags, unsigned char *buf, size_t len, const char *name, si
 	if (flags & MH_OPEN_TLS) {
 		tx = &tls_transport;
 		return tls_transport_open(buf, len, name, name_len, (flags & MH_OPEN_INSECURE) != 0,
-			(flags & MH_OPEN_ANCHORS_ON_DEMAND) != 0);
+			(flags & MH_OPEN_ANCHORS_ON_DEMAND) != 0, (flags & MH_OPEN_DOWNGRADE_CHECK) != 0);
 	}
 	tx = &plain_transport;
 	return plain_transport_open(buf, len);

@@ -29,7 +29,8 @@ extern const transport_class plain_transport;
 /* Opens the TLS engine over buf (the record buffer); name is the server name
  * for SNI and certificate checks. Returns 0 or an MH_ERR_* code. */
 int tls_transport_open(unsigned char *buf, size_t len,
-	const char *name, size_t name_len, int insecure, int anchors_on_demand);
+	const char *name, size_t name_len, int insecure, int anchors_on_demand,
+	int downgrade_check);
 
 /* Trust anchors on demand (see issuer_sniffer.h): whether the host is being
  * asked for an issuer's anchors, the SHA-256 of that issuer Name, and the

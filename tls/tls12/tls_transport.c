@@ -43,6 +43,12 @@ static int suite_offered(unsigned suite) {
 
 static int open_failed;
 
+/* RFC 8446 §4.1.3: a TLS 1.3 server that negotiates TLS 1.2 ends its random
+ * with this; when we would have taken TLS 1.3, seeing it means someone on
+ * the path pushed the server down. */
+static const unsigned char downgrade_sentinel[8] = { 'D', 'O', 'W', 'N', 'G', 'R', 'D', 1 };
+static int downgrade_check, downgraded;
+
 /* Set when the peer ended the stream after asking for our client
  * certificate but before the handshake completed: servers that refuse a
  * certificate often just close (or reset) instead of sending an alert. */
@@ -84,7 +90,8 @@ static void configure_engine(void) {
 }
 
 int tls_transport_open(unsigned char *buf, size_t len,
-	const char *name, size_t name_len, int insecure, int anchors_on_demand)
+	const char *name, size_t name_len, int insecure, int anchors_on_demand,
+	int check_downgrade)
 {
 	open_failed = 1;
 	if (chain_setup_identity(name, name_len) != 0) {
@@ -110,6 +117,8 @@ int tls_transport_open(unsigned char *buf, size_t len,
 	issuer_sniffer_reset();
 	server_hello_reset();
 	closed_on_client_cert = 0;
+	downgrade_check = check_downgrade;
+	downgraded = 0;
 	/* offer an imported session (resume = 1) when there is one */
 	if (!br_ssl_client_reset(&client, chain_setup_sni(), tls_session_offer(&client.eng))) {
 		return MH_ERR_CONFIG;
@@ -120,8 +129,18 @@ int tls_transport_open(unsigned char *buf, size_t len,
 
 static void give_scanned_bytes(void);
 
+/* Once BearSSL has read the ServerHello (and before our next flight goes
+ * out: the host asks for the state first), its random is checked. */
+static int downgrade_seen(void) {
+	if (downgrade_check && !downgraded && server_hello_version() == BR_TLS12
+		&& memcmp(client.eng.server_random + 24, downgrade_sentinel, 8) == 0) {
+		downgraded = 1;
+	}
+	return downgraded;
+}
+
 static unsigned tls_state(void) {
-	if (closed_on_client_cert || on_demand.broken) {
+	if (closed_on_client_cert || on_demand.broken || downgrade_seen()) {
 		return BR_SSL_CLOSED;
 	}
 	unsigned st = br_ssl_engine_current_state(&client.eng);
@@ -302,6 +321,9 @@ static int tls_error(void) {
 	if (on_demand.broken) {
 		return MH_ERR_INTERNAL;
 	}
+	if (downgraded) {
+		return MH_ERR_TLS_HANDSHAKE;
+	}
 	return map_error(br_ssl_engine_last_error(&client.eng));
 }
 
@@ -311,6 +333,9 @@ static int tls_detail(void) {
 
 int tls_transport_reason(void) {
 	int err = br_ssl_engine_last_error(&client.eng);
+	if (downgraded) {
+		return MH_REASON_DOWNGRADE;
+	}
 	if (closed_on_client_cert) {
 		return client_auth_sent() ? MH_REASON_CLIENT_CERT_REJECTED : MH_REASON_CLIENT_CERT_REQUESTED;
 	}
