@@ -8,19 +8,15 @@
 //   MH_FUZZ_SEED=<n> MH_FUZZ_RUNS=<n> node --test test/tls-fuzz.test.mjs
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { X509Certificate } from 'node:crypto';
-import { Core } from '../dist/core.js';
-import { Event, OpenFlag, ErrorCodes, errorNames } from '../dist/generated/spec.js';
+import { Event, ErrorCodes, errorNames } from '../dist/generated/spec.js';
 import { makePki } from '../devkit/pki.mjs';
 import { startRawServer, startHttpsServer } from './helpers/servers.mjs';
 import { prng } from './helpers/prng.mjs';
-import { withoutStackPeak } from './helpers/memory.mjs';
+import { drive, fuzzCore } from './helpers/hostile.mjs';
 
 const SEED = Number(process.env.MH_FUZZ_SEED ?? 20240601);
 const RUNS = Number(process.env.MH_FUZZ_RUNS ?? 300);
-const STEP_BOUND = 500;        // mh_step calls per connection
-const READ_TIMEOUT_MS = 2000;  // a hostile server that goes quiet
 
 const u24 = (n) => [(n >> 16) & 255, (n >> 8) & 255, n & 255];
 const record = (type, body, version = 0x0303) => Buffer.from([type, version >> 8, version & 255, (body.length >> 8) & 255, body.length & 255, ...body]);
@@ -109,62 +105,6 @@ before(() => {
 });
 after(() => pki.cleanup());
 
-/** Reads from a socket as the core asks: resolves a chunk, or null at end / reset / silence. */
-function socketReader(socket) {
-  const chunks = [];
-  let ended = false;
-  let wake = null;
-  const poke = () => { const w = wake; wake = null; w?.(); };
-  socket.on('data', (c) => { chunks.push(c); poke(); });
-  socket.on('end', () => { ended = true; poke(); });
-  socket.on('close', () => { ended = true; poke(); });
-  socket.on('error', () => { ended = true; poke(); });
-  return async (max) => {
-    if (chunks.length === 0 && !ended) {
-      await new Promise((resolve) => {
-        const timer = setTimeout(() => { ended = true; resolve(); }, READ_TIMEOUT_MS);
-        wake = () => { clearTimeout(timer); resolve(); };
-      });
-    }
-    if (chunks.length === 0) return null;
-    const c = chunks.shift();
-    if (c.length > max) chunks.unshift(c.subarray(max));
-    return c.subarray(0, max);
-  };
-}
-
-/** One connection driven by hand through the ABI; returns the event it ended on and the error code. */
-async function drive(core, port, name = 'localhost') {
-  const x = core.x;
-  const socket = net.connect(port, '127.0.0.1');
-  socket.on('error', () => {});
-  await new Promise((resolve) => socket.once('connect', resolve).once('error', resolve));
-  const read = socketReader(socket);
-  try {
-    assert.equal(x.mh_open(OpenFlag.TLS, core.putXfer(Buffer.from(name))), 0);
-    for (let steps = 0; steps < STEP_BOUND; steps++) {
-      const ev = x.mh_step();
-      if (ev === Event.SEND) {
-        const n = x.mh_send_len();
-        if (!socket.destroyed) socket.write(Buffer.from(core.view(x.mh_send_ptr(), n)));
-        x.mh_send_ack(n);
-      } else if (ev === Event.RECV) {
-        const chunk = await read(x.mh_recv_cap());
-        if (chunk === null) x.mh_recv_eof();
-        else {
-          core.view(x.mh_recv_ptr(), chunk.length).set(chunk);
-          x.mh_recv_commit(chunk.length);
-        }
-      } else {
-        return { ev, code: ev === Event.ERROR ? errorNames[x.mh_error_code()] : undefined };
-      }
-    }
-    throw new Error(`no verdict within ${STEP_BOUND} steps`);
-  } finally {
-    socket.destroy();
-  }
-}
-
 const ALLOWED = new Set(['TLS_PROTOCOL', 'TLS_HANDSHAKE', 'CLOSED', 'CERT_INVALID', 'CERT_UNTRUSTED', 'CERT_EXPIRED',
   'CERT_NOT_YET_VALID', 'CERT_HOSTNAME_MISMATCH']);
 
@@ -181,11 +121,7 @@ for (const [profile, runs] of [['full', RUNS], ['small', Math.ceil(RUNS / 2)]]) 
         socket.once('data', () => socket.end(bytes));
       },
     });
-    const core = new Core(Date.now, profile);
-    const x = core.x;
-    assert.equal(x.mh_init(), 0);
-    assert.equal(x.mh_anchor_add(core.putXfer(new X509Certificate(pki.root.certPem).raw)), 0);
-    const figures = () => ({ ...withoutStackPeak(core.memoryReport()), bytes: x.memory.buffer.byteLength });
+    const { core, x, figures } = fuzzCore(profile, pki.root.certPem);
     const first = figures();
     const seen = {};
     try {
