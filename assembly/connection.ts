@@ -7,7 +7,7 @@ import {
   ERR_CLOSED, ERR_INTERNAL, ERR_REQUEST_INVALID, ERR_STATE, REQ_BODY_NOT_EXPECTED,
 } from "./generated/spec";
 import { fail, failed } from "./base/error";
-import { tx_state, tx_window, tx_window_len, tx_ack, tx_flush, tx_error, tx_detail, tx_peer_eof, tx_anchor_pending } from "./base/tls";
+import { tx_state, tx_window, tx_window_len, tx_ack, tx_flush, tx_error, tx_detail, tx_peer_eof, tx_anchor_pending } from "./generated/tls";
 import { parse, parseEof, consumed, expectResponse, NEED_INPUT } from "./http/responseParser";
 import {
   headPending, copyHeadTo, bodyKind, requestIsHead, requestAskedClose, bodyWrite, framedBytes, bodyEndBytes, writeBodyEnd,

@@ -1,12 +1,13 @@
 // The core's ABI: every export of microhttps.wasm is here, and only numbers
-// cross it. docs/abi.md is the contract; spec/abi.json holds the constants.
+// cross it. spec/abi.json lists the exports with their signatures and
+// contracts (docs/abi.md shows them); a test checks the built module against it.
 import {
   ABI_VERSION, ERR_CONFIG, ERR_STATE,
   LIMIT_HEADER_BYTES, LIMIT_HEADER_COUNT, LIMIT_REQUEST_HEAD_BYTES, LIMIT_IO_BUFFER_BYTES, LIMIT_TRUST_STORE_BYTES, LIMIT_CLIENT_CERT_BYTES,
   LIMIT_MAX_FRAGMENT_BYTES, TLS_RECORD_OVERHEAD,
   MEM_STACK_SIZE, MEM_STACK_PEAK, MEM_STATIC_DATA, MEM_ARENA_SIZE, MEM_ARENA_USED, MEM_IO_BUFFER,
   MEM_HEAD_BUFFER, MEM_REQUEST_HEAD, MEM_TRUST_STORE, MEM_TLS_STATE, MEM_XFER_WINDOW, MEM_HEAP_BASE, MEM_USED_PEAK,
-  OPEN_TLS, OPEN_ANCHORS_ON_DEMAND, TX_SENDREC, TX_RECVREC,
+  OPEN_TLS, OPEN_ANCHORS_ON_DEMAND, TX_SENDREC, TX_RECVREC, RETRY_NONE, RETRY_WITHOUT_MFL, RETRY_WITHOUT_SESSION,
 } from "./generated/spec";
 // Brings in the abort handler the build names with --use abort=...
 import "./base/abort";
@@ -16,10 +17,10 @@ import { carve, arenaUsed } from "./base/arena";
 import {
   tx_open, tx_ack, tx_close, tx_version, tx_suite, store_init, store_add, store_used, store_count, store_detail,
   tx_anchor_pending, tx_anchor_query, tx_anchor_resume,
-  mem_stack_paint, mem_stack_peak, mem_tls_state, mem_arena_size, mem_stack_size, mem_xfer_size, hash_sha256, tx_reason, tx_offender_ptr, tx_offender_len, pin_add,
+  mem_stack_paint, mem_stack_peak, mem_tls_state, mem_arena_size, mem_stack_size, mem_xfer_size, anchor_subject_hash, tx_reason, tx_offender_ptr, tx_offender_len, pin_add,
   peer_count, peer_field_ptr, peer_field_len, client_init, client_cert_add, client_key_set, client_detail,
-  session_export, session_import, session_resumed, tls_max_fragment,
-} from "./base/tls";
+  session_export, session_import, session_resumed, tls_max_fragment, tls_suites,
+} from "./generated/tls";
 import {
   step, sendPtr, sendLen, recvPtr, recvCap, connectionReset, beginRequest, abandonRequest, finishRequestHead,
   requestBuilding, markPeerEof, writeBody, endBodyRequested,
@@ -38,6 +39,8 @@ let xfer: usize = 0;
 let ioBuffer: usize = 0;
 let trustStore: usize = 0;
 let opened = false;
+/** The connection mh_open started speaks TLS. */
+let tlsOpened = false;
 /** Detail of the last synchronous call that returned an error code. */
 let callDetail: u32 = 0;
 
@@ -100,10 +103,10 @@ export function mh_anchor_add(len: u32): u32 {
 
 export function mh_anchor_count(): u32 { return store_count(); }
 
-/** SHA-256 of transfer-window bytes [offset, offset+len): 32 bytes at the returned address (0 if out of the window). */
-export function mh_sha256(offset: u32, len: u32): usize {
-  if (!limitsFrozen() || <u64>offset + len > mem_xfer_size()) return 0;
-  return hash_sha256(xfer + offset, len);
+/** SHA-256 of the subject Name of the DER certificate in the transfer window: 32 bytes at the returned address (0: unreadable). */
+export function mh_anchor_subject_hash(len: u32): usize {
+  if (!limitsFrozen() || len > mem_xfer_size()) return 0;
+  return anchor_subject_hash(xfer, len);
 }
 
 /** After EV_NEED_ANCHOR: the SHA-256 (32 bytes) of the issuer Name the core needs anchors for. */
@@ -138,12 +141,19 @@ export function mh_client_key_set(len: u32): u32 {
   return code;
 }
 
+/** Restricts the TLS suites offered to the SUITE_* families in mask: after mh_init, before mh_open. */
+export function mh_tls_suites(mask: u32): u32 {
+  if (!limitsFrozen() || opened) return ERR_STATE;
+  return tls_suites(mask);
+}
+
 /** Starts a connection: TLS when flags has OPEN_TLS, to the server name in the transfer window. */
 export function mh_open(flags: u32, nameLen: u32): u32 {
   if (!limitsFrozen() || nameLen > mem_xfer_size()) return ERR_STATE;
   clearError();
   connectionReset();
   opened = true;
+  tlsOpened = (flags & OPEN_TLS) != 0;
   // On demand, each connection starts with an empty store and gets only what it asks for.
   if (flags & OPEN_ANCHORS_ON_DEMAND) store_init(trustStore, limit(LIMIT_TRUST_STORE_BYTES));
   const code = tx_open(flags, ioBuffer, ioBufferBytes(), xfer, nameLen);
@@ -234,6 +244,15 @@ export function mh_peer_field_len(i: u32, field: u32): u32 { return peer_field_l
 
 export function mh_tls_resumed(): u32 { return session_resumed(); }
 export function mh_tls_max_fragment(): u32 { return tls_max_fragment(); }
+
+/** After the handshake: a maximum fragment length was offered and not
+ * accepted, so the server may send records larger than the buffer. A resumed
+ * session explains it (OpenSSL leaves the extension out when the session was
+ * made without it), so a full handshake is worth a try before going without. */
+export function mh_tls_retry_advice(): u32 {
+  if (!tlsOpened || limit(LIMIT_MAX_FRAGMENT_BYTES) == 0 || tls_max_fragment() != 0) return RETRY_NONE;
+  return session_resumed() ? RETRY_WITHOUT_SESSION : RETRY_WITHOUT_MFL;
+}
 
 // ---- sessions ----------------------------------------------------------
 

@@ -126,5 +126,5 @@ test('a Session with rateLimit spaces its requests on the given clock', async ()
   } finally {
     await session.close();
   }
-  assert.throws(() => new RateLimiter({ requests: 0, per: 1 }), RangeError);
+  assert.throws(() => new RateLimiter({ requests: 0, per: 1 }), (err) => err.code === 'CONFIG' && /rateLimit/.test(err.message));
 });

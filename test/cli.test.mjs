@@ -112,15 +112,15 @@ test('-v prints the TLS version, the cipher suite, the certificate chain and tim
   assert.match(stderr, /^\* core memory: \d+ bytes used \(static \d+, stack peak \d+, buffers \d+\) of \d+$/m);
 });
 
-test('--core small --max-fragment 1024 runs the small core with 1 KiB records; a bad --core is a usage of CONFIG', async () => {
+test('--core small --max-fragment 1024 runs the small core with 1 KiB records; a bad --core is a usage error naming the flag', async () => {
   const { stdout, stderr } = await ok(['-v', secure('/echo'), '--ca', caFile, '--core', 'small', '--max-fragment', '1024']);
   assert.equal(JSON.parse(stdout).url, '/echo');
   const [, used, heapBase] = stderr.match(/^\* core memory: (\d+) bytes used .* of (\d+)$/m);
   assert.ok(Number(heapBase) <= 65536, `the small core fits one page: ${heapBase}`);
   assert.ok(Number(used) < Number(heapBase));
   const bad = await cli([secure('/echo'), '--ca', caFile, '--core', 'tiny']);
-  assert.equal(bad.code, 1);
-  assert.match(bad.stderr, /CONFIG.*unknown core "tiny"/);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /^microhttps: --core: core must be 'full', 'portable', 'small', not "tiny"\n/);
 });
 
 test('METHOD before the URL; HEAD with -i prints only the head', async () => {

@@ -93,7 +93,7 @@ test('a NODE_EXTRA_CA_CERTS file without certificates fails with CONFIG', async 
 test('the default store is Node\'s roots plus the extra certificates', async () => {
   // no certificate issued by a real root can be made here: count the store instead
   const count = path.join(pki.dir, 'count.mjs');
-  const trust = pathToFileURL(path.join(path.dirname(fileURLToPath(dist)), 'trust.js')).href;
+  const trust = pathToFileURL(path.join(path.dirname(fileURLToPath(dist)), 'trustAnchors.js')).href;
   fs.writeFileSync(count, `
     import { rootCertificates } from 'node:tls';
     import { trustAnchors } from ${JSON.stringify(trust)};

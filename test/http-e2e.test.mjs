@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setImmediate as tick } from 'node:timers/promises';
-import { Connection, request, MicroHttpsError } from '../dist/index.js';
+import { Connection, request, fetch, MicroHttpsError } from '../dist/index.js';
 import { Event } from '../dist/generated/spec.js';
 import { startRawServer } from './helpers/servers.mjs';
 import { randomSizes, split } from './helpers/raw-core.mjs';
@@ -157,5 +157,35 @@ test('e2e: header injection is refused before a byte is sent', async () => {
     assert.equal(got, '', 'nothing reached the server');
   } finally {
     await counting.close();
+  }
+});
+
+test('e2e: status 600-999 is delivered as a 5xx-class response (ok false, raiseForStatus raising), in request() and fetch', async () => {
+  const odd = await startRawServer({
+    onConnection: (s) => s.once('data', () => s.end('HTTP/1.1 600 Odd\r\nContent-Length: 5\r\nConnection: close\r\n\r\nodd!\n')),
+  });
+  try {
+    const url = `http://127.0.0.1:${odd.port}/`;
+    const res = await request(url, { timeout: TIMEOUT });
+    assert.deepEqual([res.status, res.reason, res.ok, await res.text()], [600, 'Odd', false, 'odd!\n']);
+    assert.throws(() => res.raiseForStatus(), (err) => err.name === 'HTTPError' && err.status === 600);
+    const fetched = await fetch(url, { timeout: TIMEOUT });
+    assert.deepEqual([fetched.status, fetched.statusText, fetched.ok, await fetched.text()], [600, 'Odd', false, 'odd!\n']);
+  } finally {
+    await odd.close();
+  }
+});
+
+test('e2e: a reason phrase longer than statusLineBytes is cut there, the response delivered (default limits)', async () => {
+  const reason = `Not Found ${'because '.repeat(1000)}`;
+  const long = await startRawServer({
+    onConnection: (s) => s.once('data', () => s.end(`HTTP/1.1 404 ${reason}\r\nContent-Length: 4\r\nConnection: close\r\n\r\ngone`)),
+  });
+  try {
+    const res = await request(`http://127.0.0.1:${long.port}/`, { timeout: TIMEOUT });
+    // statusLineBytes (default 1024) holds "HTTP/1.1 404 " and the first 1011 bytes of the reason
+    assert.deepEqual([res.status, res.reason, await res.text()], [404, reason.slice(0, 1024 - 13), 'gone']);
+  } finally {
+    await long.close();
   }
 });

@@ -4,11 +4,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import { get, MicroHttpsError } from '../dist/index.js';
+import { Core } from '../dist/core.js';
 import { startHttpsServer } from './helpers/servers.mjs';
 import { loopback, localPki, rejection } from './helpers/core-client.mjs';
-import { TlsRecord } from '../dist/generated/spec.js';
+import { TlsRecord, RetryAdvice, Event, limitSpecs } from '../dist/generated/spec.js';
+import { driveTls } from './helpers/raw-tls.mjs';
 
 const TLS_RECORD_OVERHEAD = TlsRecord.OVERHEAD;
 
@@ -161,4 +163,45 @@ test('a server that does not accept MFL in a resumed handshake: detected in its 
     await sRelay.close();
     await s.close();
   }
+});
+
+test('mh_tls_retry_advice: without the session after a resumption that left MFL out, none when MFL was agreed or not offered', async () => {
+  // Handshakes driven through the ABI alone, so that no host policy decides first.
+  const store = new Map();
+  const s = await startHttpsServer({ key: leaf.keyPem, cert: leaf.chainPem, tlsOptions: { maxVersion: 'TLSv1.2' } });
+  s.server.on('newSession', (id, data, done) => { store.set(id.toString('hex'), data); done(); });
+  s.server.on('resumeSession', (id, done) => done(null, store.get(id.toString('hex')) ?? null));
+  const root = new X509Certificate(pki.root.certPem).raw;
+  const handshake = async ({ maxFragment, session }) => {
+    const core = new Core();
+    const x = core.x;
+    if (maxFragment) assert.equal(x.mh_limit_set(limitSpecs.find((l) => l.name === 'maxFragmentBytes').id, maxFragment), 0);
+    assert.equal(x.mh_init(), 0);
+    assert.equal(x.mh_anchor_add(core.putXfer(root)), 0);
+    if (session) assert.equal(x.mh_session_import(core.putXfer(session)), 0);
+    assert.equal((await driveTls(core, s.port)).ev, Event.IDLE);
+    const seen = { advice: x.mh_tls_retry_advice(), resumed: x.mh_tls_resumed(), maxFragment: x.mh_tls_max_fragment() };
+    const exported = Uint8Array.from(core.view(x.mh_xfer_ptr(), x.mh_session_export()));
+    return { seen, session: exported };
+  };
+  try {
+    const { seen: plain, session } = await handshake({});
+    assert.deepEqual(plain, { advice: RetryAdvice.NONE, resumed: 0, maxFragment: 0 });
+    assert.deepEqual((await handshake({ maxFragment: 1024, session })).seen,
+      { advice: RetryAdvice.WITHOUT_SESSION, resumed: 1, maxFragment: 0 }, 'OpenSSL resumed the session made without MFL and left MFL out');
+    assert.deepEqual((await handshake({ maxFragment: 1024 })).seen, { advice: RetryAdvice.NONE, resumed: 0, maxFragment: 1024 });
+    assert.deepEqual((await handshake({ session })).seen, { advice: RetryAdvice.NONE, resumed: 1, maxFragment: 0 });
+  } finally {
+    await s.close();
+  }
+});
+
+test('mh_tls_retry_advice is RETRY_NONE before any connection and over plain HTTP', () => {
+  const core = new Core();
+  const x = core.x;
+  assert.equal(x.mh_limit_set(limitSpecs.find((l) => l.name === 'maxFragmentBytes').id, 1024), 0);
+  assert.equal(x.mh_tls_retry_advice(), RetryAdvice.NONE);
+  assert.equal(x.mh_init(), 0);
+  assert.equal(x.mh_open(0, core.putXfer(Buffer.from('localhost'))), 0);
+  assert.equal(x.mh_tls_retry_advice(), RetryAdvice.NONE);
 });

@@ -1,14 +1,21 @@
-// Facts about the built module itself: imports, exports, memory.
+// Facts about the built module itself: imports, exports, memory; and the
+// generated forms of spec/ (tools/gen.mjs).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import binaryen from 'binaryen';
 import { readWasm, exportedGlobal } from '../tools/wasm-reader.mjs';
+import { WASM_TYPE } from '../tools/gen-functions.mjs';
+import { PROFILES } from '../tools/profiles.mjs';
 
 const wasm = readFileSync(new URL('../build/microhttps.wasm', import.meta.url));
 const info = readWasm(wasm);
 const abiDoc = readFileSync(new URL('../docs/abi.md', import.meta.url), 'utf8');
+const abiSpec = JSON.parse(readFileSync(new URL('../spec/abi.json', import.meta.url), 'utf8'));
+const genTool = new URL('../tools/gen.mjs', import.meta.url).pathname;
 
 /** Rows of the markdown table under a "## heading". */
 function tableRows(heading) {
@@ -26,12 +33,16 @@ test('imports are exactly the two WASI functions listed in docs/abi.md', () => {
   assert.ok(info.imports.every((i) => i.kind === 'func'));
 });
 
-test('every function export is documented in docs/abi.md, and every documented one exists', () => {
-  const exported = info.exports.filter((e) => e.kind === 'func').map((e) => e.name).sort();
-  const documented = [...new Set(tableRows('Exports').flatMap((row) =>
-    [...row.split("|")[1].matchAll(/`(mh_[a-z0-9_]+)\(/g)].map((m) => m[1])))].sort();
-  assert.deepEqual(exported, documented);
-  assert.ok(exported.every((name) => name.startsWith('mh_')));
+test('every core\'s function exports are exactly spec/abi.json\'s, with their wasm signatures', () => {
+  const specified = Object.fromEntries(abiSpec.exports.map((f) => [f.name, {
+    params: f.params.map(([, type]) => WASM_TYPE[type]),
+    results: f.result === null ? [] : [WASM_TYPE[f.result]],
+  }]));
+  for (const profile of PROFILES) {
+    const built = readWasm(readFileSync(new URL(`../build/${profile.output}`, import.meta.url)));
+    const exported = Object.fromEntries(built.exports.filter((e) => e.kind === 'func').map((e) => [e.name, e.type]));
+    assert.deepEqual(exported, specified, profile.output);
+  }
 });
 
 test('one memory, exported, initial pages equal to maximum, never grown or queried', () => {
@@ -59,21 +70,43 @@ test('wasm-validate accepts the module', () => {
   execFileSync('wasm-validate', [new URL('../build/microhttps.wasm', import.meta.url).pathname]);
 });
 
-test('generated documentation sections are up to date with spec/', () => {
-  execFileSync(process.execPath, [new URL('../tools/gen.mjs', import.meta.url).pathname, '--check']);
+test('generated files and documentation sections are up to date with spec/', () => {
+  execFileSync(process.execPath, [genTool, '--check']);
 });
 
-test('mh_sha256 hashes transfer-window bytes as Node does, and refuses ranges outside the window', async () => {
-  const { createHash, randomBytes } = await import('node:crypto');
-  const { Core } = await import('../dist/core.js');
-  const core = new Core();
-  assert.equal(core.x.mh_sha256(0, 1), 0, 'before mh_init there is no window');
-  assert.equal(core.x.mh_init(), 0);
-  const data = randomBytes(700);
-  core.putXfer(data);
-  for (const [off, len] of [[0, 0], [0, 700], [13, 101]]) {
-    const digest = Buffer.from(core.view(core.x.mh_sha256(off, len), 32));
-    assert.equal(digest.toString('hex'), createHash('sha256').update(data.subarray(off, off + len)).digest('hex'));
+test('gen.mjs --check fails when any generated file or docs section is stale or edited', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'microhttps-gen-'));
+  const check = () => spawnSync(process.execPath, [genTool, '--root', dir, '--check'], { encoding: 'utf8' });
+  try {
+    mkdirSync(join(dir, 'docs'));
+    cpSync(new URL('../spec', import.meta.url).pathname, join(dir, 'spec'), { recursive: true });
+    for (const doc of ['abi.md', 'errors.md']) cpSync(new URL(`../docs/${doc}`, import.meta.url).pathname, join(dir, 'docs', doc));
+    execFileSync(process.execPath, [genTool, '--root', dir]);
+    assert.equal(check().status, 0);
+    const generated = ['docs/abi.md', 'docs/errors.md', 'assembly/generated/spec.ts', 'assembly/generated/tls.ts',
+      'include/microhttps/spec.h', 'include/microhttps/spec_names.h', 'tls/core/generated/core_exports.h',
+      'host/wamr/generated/core_exports.h', 'host/wamr/generated/core_exports.c', 'host/node/generated/spec.ts',
+      'host/node/generated/abi.ts'];
+    for (const rel of generated) {
+      const file = join(dir, rel);
+      const before = readFileSync(file, 'utf8');
+      // docs: a row added by hand inside a generated section; other files: anywhere
+      writeFileSync(file, rel.startsWith('docs/') ? before.replace(/(<!-- generated:\w+ -->\n)/, '$1| a | hand-edited row |\n') : `${before}\n`);
+      const edited = check();
+      assert.equal(edited.status, 1, `an edited ${rel} passes the check`);
+      assert.ok(edited.stderr.includes(rel), edited.stderr);
+      writeFileSync(file, before);
+    }
+    // a spec change makes every form that shows it stale
+    const spec = JSON.parse(readFileSync(join(dir, 'spec', 'abi.json'), 'utf8'));
+    spec.exports.push({ name: 'mh_example', params: [['n', 'u32']], result: 'u32', doc: 'an example' });
+    writeFileSync(join(dir, 'spec', 'abi.json'), JSON.stringify(spec));
+    const stale = check();
+    assert.equal(stale.status, 1);
+    for (const rel of ['docs/abi.md', 'host/node/generated/abi.ts', 'host/wamr/generated/core_exports.h', 'host/wamr/generated/core_exports.c']) {
+      assert.ok(stale.stderr.includes(rel), `${rel} is not reported stale`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  assert.equal(core.x.mh_sha256(core.x.mh_xfer_cap() - 1, 2), 0);
 });

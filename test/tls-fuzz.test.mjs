@@ -9,11 +9,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { Event, ErrorCodes, errorNames } from '../dist/generated/spec.js';
+import { Event, errorNames } from '../dist/generated/spec.js';
 import { makePki } from '../devkit/pki.mjs';
 import { startRawServer, startHttpsServer } from './helpers/servers.mjs';
 import { prng } from './helpers/prng.mjs';
-import { drive, fuzzCore } from './helpers/hostile.mjs';
+import { fuzzCore } from './helpers/hostile.mjs';
+import { driveTls } from './helpers/raw-tls.mjs';
 
 const SEED = Number(process.env.MH_FUZZ_SEED ?? 20240601);
 const RUNS = Number(process.env.MH_FUZZ_RUNS ?? 300);
@@ -128,7 +129,7 @@ for (const [profile, runs] of [['full', RUNS], ['small', Math.ceil(RUNS / 2)]]) 
       for (let i = 0; i < runs; i++) {
         const s = scenario(rand, chainDer);
         queue.push(s);
-        const { ev, code } = await drive(core, server.port);
+        const { ev, code } = await driveTls(core, server.port);
         assert.equal(ev, Event.ERROR, `run ${i} (${s.kind}): a hostile server must not complete a handshake`);
         assert.ok(ALLOWED.has(code), `run ${i} (${s.kind}): unexpected ${code}`);
         seen[`${s.kind}: ${code}`] = (seen[`${s.kind}: ${code}`] ?? 0) + 1;
@@ -146,7 +147,7 @@ for (const [profile, runs] of [['full', RUNS], ['small', Math.ceil(RUNS / 2)]]) 
     // the same instance still speaks TLS to a real server
     const real = await startHttpsServer({ key: leaf.keyPem, cert: leaf.chainPem });
     try {
-      const { ev } = await drive(core, real.port);
+      const { ev } = await driveTls(core, real.port);
       assert.equal(ev, Event.IDLE, `after the fuzz run the handshake failed: ${errorNames[x.mh_error_code()]}`);
       assert.deepEqual(figures(), first);
     } finally {

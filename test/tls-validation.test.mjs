@@ -132,3 +132,17 @@ test('IP literal forms: an uncompressed, upper-case IPv6 and a bracketed one pro
     await server.close();
   }
 });
+
+test('an RSA key above 4096 bits: the message names BearSSL\'s limit and the certificate, not "malformed"', async () => {
+  const leaf = pki.issueLeaf({ cn: 'big key', key: 'rsa-4160' });
+  const server = await startHttpsServer({ key: leaf.keyPem, cert: leaf.chainPem });
+  try {
+    const err = await rejection(() => get(`https://localhost:${server.port}/`, { ca: pki.root.certPem, lookup: loopback }));
+    assert.equal(err.code, 'CERT_INVALID');
+    assert.equal(err.reason, 'RSA_KEY_TOO_LARGE');
+    assert.equal(err.subject, 'CN=big key');
+    assert.match(err.message, /RSA key, or the RSA key that signed it, is larger than 4096 bits, the most BearSSL supports/);
+  } finally {
+    await server.close();
+  }
+});

@@ -15,7 +15,8 @@ import { makePki } from '../devkit/pki.mjs';
 import { startRawServer } from './helpers/servers.mjs';
 import { startTls13HttpsServer } from './helpers/tls13-servers.mjs';
 import { prng } from './helpers/prng.mjs';
-import { drive, fuzzCore } from './helpers/hostile.mjs';
+import { fuzzCore } from './helpers/hostile.mjs';
+import { driveTls } from './helpers/raw-tls.mjs';
 
 const SEED = Number(process.env.MH_FUZZ_SEED ?? 20240601);
 const RUNS = Number(process.env.MH_FUZZ_RUNS ?? 300);
@@ -110,7 +111,7 @@ for (const [profile, runs] of [['full', RUNS], ['small', Math.ceil(RUNS / 2)]]) 
       for (let i = 0; i < runs; i++) {
         const kind = i % KINDS.length;
         kinds.push(kind);
-        const { ev, code } = await drive(core, server.port, 'localhost', TLS13);
+        const { ev, code } = await driveTls(core, server.port, { flags: TLS13 });
         assert.equal(ev, Event.ERROR, `run ${i} (${KINDS[kind]}): a hostile server must not complete a handshake`);
         assert.ok(ALLOWED.has(code), `run ${i} (${KINDS[kind]}): unexpected ${code}`);
         seen[`${KINDS[kind]}: ${code}`] = (seen[`${KINDS[kind]}: ${code}`] ?? 0) + 1;
@@ -124,7 +125,7 @@ for (const [profile, runs] of [['full', RUNS], ['small', Math.ceil(RUNS / 2)]]) 
     // the same instance still speaks TLS 1.3 to a real server
     const real = await startTls13HttpsServer({ leaf });
     try {
-      const { ev } = await drive(core, real.port, 'localhost', TLS13);
+      const { ev } = await driveTls(core, real.port, { flags: TLS13 });
       assert.equal(ev, Event.IDLE, `after the fuzz run the handshake failed: ${errorNames[x.mh_error_code()]}`);
       assert.equal(x.mh_tls_version(), 0x0304);
       assert.deepEqual(figures(), first);

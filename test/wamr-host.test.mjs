@@ -1,29 +1,54 @@
 // The C host on WAMR (host/wamr): builds microhttps-wamr with -Wall -Wextra
-// -Werror against the WAMR runtime named by WAMR_DIR and WAMR_LIB, then runs
-// it against real servers on 127.0.0.1 through the cases of https.test.mjs.
-// WAMR is not part of this repository nor of CI: without both variables the
-// whole file is skipped.
+// -Wpedantic -Werror against the WAMR runtime named by WAMR_DIR and WAMR_LIB,
+// then runs it against real servers on 127.0.0.1 through the cases of
+// https.test.mjs. With WAMRC (WAMR's AOT compiler) every core runs as an .aot
+// compiled here into a temporary folder, else as .wasm on the interpreter.
+// WAMR_CC compiles the host (e.g. "gcc -m32" for a 32-bit runtime, with
+// WAMRC_TARGET=i386). WAMR is not part of this repository nor of CI: without
+// WAMR_DIR and WAMR_LIB the whole file is skipped, naming what is missing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startHttpsServer, startHttpServer, startRawServer, echoHandler } from './helpers/servers.mjs';
 import { localPki } from './helpers/core-client.mjs';
 
-const { WAMR_DIR, WAMR_LIB } = process.env;
-const skip = WAMR_DIR && WAMR_LIB ? false
-  : 'WAMR_DIR and WAMR_LIB are not set: no WAMR runtime to build the C host against (see docs/wamr.md)';
+const { WAMR_DIR, WAMR_LIB, WAMRC, WAMRC_TARGET, WAMR_CC } = process.env;
+const missing = ['WAMR_DIR', 'WAMR_LIB'].filter((name) => !process.env[name]);
+const skip = missing.length === 0 ? false
+  : `${missing.join(' and ')} not set: no WAMR runtime to build the C host against (see docs/wamr.md)`;
 const root = new URL('..', import.meta.url).pathname;
 const RUN_TIMEOUT_MS = 30000;
+const exec = promisify(execFile);
+const mode = WAMRC ? 'aot' : 'wasm';
+
+/** The cores as this run executes them: build/*.wasm, or their .aot compiled with WAMRC. */
+const wasmOf = { full: 'microhttps.wasm', portable: 'microhttps-portable.wasm', small: 'microhttps-small.wasm' };
+const cores = {};
+
+/** wamrc for one core: SIMD only for the full core (wamrc enables it for x86-64 unless told not to). */
+async function compileAot(name) {
+  const out = join(dir, `${name}.aot`);
+  const args = [...(WAMRC_TARGET ? [`--target=${WAMRC_TARGET}`] : []), ...(name === 'full' ? [] : ['--disable-simd']), '-o', out, join(root, 'build', wasmOf[name])];
+  try {
+    await exec(WAMRC, args);
+  } catch (err) {
+    // wamrc has SIMD for x86-64 and aarch64 only: the full core does not compile for i386
+    if (name === 'full' && /SIMD/.test(err.stdout + err.stderr)) return { refused: err.stdout + err.stderr };
+    throw err;
+  }
+  return out;
+}
 
 let dir, cli, pki, leaf, server, caFile;
 
 before(async () => {
   if (skip) return;
   dir = mkdtempSync(join(tmpdir(), 'microhttps-wamr-'));
+  for (const name of Object.keys(wasmOf)) cores[name] = WAMRC ? await compileAot(name) : join(root, 'build', wasmOf[name]);
   cli = join(dir, 'microhttps-wamr');
   ({ pki, leaf } = localPki());
   caFile = join(dir, 'ca.pem');
@@ -49,7 +74,7 @@ after(async () => {
 /** Runs the CLI (asynchronously: the servers live in this process). */
 function run(args, env = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(cli, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cli, args, { env: { ...process.env, MICROHTTPS_WASM: cores.portable, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '', stderr = '';
     child.stdout.on('data', (d) => { stdout += d; });
     child.stderr.on('data', (d) => { stderr += d; });
@@ -65,6 +90,15 @@ function run(args, env = {}) {
 /** Arguments for an https URL on port, trusting `ca` and resolving localhost to loopback. */
 const https = (port, path, ca = caFile) => [`https://localhost:${port}${path}`, '--ca', ca, '--resolve', `localhost:${port}:127.0.0.1`];
 
+/** A TLS 1.2 server that resumes sessions (Node's resumes by session id once it has a session store). */
+async function resumingServer() {
+  const store = new Map();
+  const s = await startHttpsServer({ key: leaf.keyPem, cert: leaf.chainPem, tlsOptions: { maxVersion: 'TLSv1.2' } });
+  s.server.on('newSession', (id, data, done) => { store.set(id.toString('hex'), data); done(); });
+  s.server.on('resumeSession', (id, done) => done(null, store.get(id.toString('hex')) ?? null));
+  return s;
+}
+
 /** A server with the given certificate; the CLI's result against it. */
 async function against(cert, args = (port) => https(port, '/')) {
   const s = await startHttpsServer({ key: cert.keyPem, cert: cert.chainPem ?? cert.certPem });
@@ -75,8 +109,10 @@ async function against(cert, args = (port) => https(port, '/')) {
   }
 }
 
-test('the C host compiles with -Wall -Wextra -Werror against WAMR', { skip }, async () => {
-  await promisify(execFile)('make', ['-C', join(root, 'host/wamr'), `OUT=${dir}`, `WAMR_DIR=${WAMR_DIR}`, `WAMR_LIB=${WAMR_LIB}`]);
+const makeArgs = () => [`WAMR_DIR=${WAMR_DIR}`, `WAMR_LIB=${WAMR_LIB}`, ...(WAMR_CC ? [`CC=${WAMR_CC}`] : [])];
+
+test('the C host compiles with -Wall -Wextra -Wpedantic -Werror against WAMR', { skip }, async () => {
+  await exec('make', ['-C', join(root, 'host/wamr'), `OUT=${dir}`, ...makeArgs()]);
 });
 
 test('HTTPS GET with a CA made at test time', { skip }, async () => {
@@ -184,8 +220,8 @@ test('a malformed response -> HTTP_PARSE with its detail; a silent server -> TIM
   }
 });
 
-test('the portable profile and registered WASI natives (no libc-wasi needed) serve the same GET', { skip }, async () => {
-  const portable = join(root, 'build/microhttps-portable.wasm');
+test(`the portable profile (${mode}) and registered WASI natives (no libc-wasi needed) serve the same GET`, { skip }, async () => {
+  const portable = cores.portable;
   const r = await run([...https(server.port, '/portable'), '--wasi-natives'], { MICROHTTPS_WASM: portable });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(JSON.parse(r.stdout).url, '/portable');
@@ -194,8 +230,8 @@ test('the portable profile and registered WASI natives (no libc-wasi needed) ser
   assert.equal(expired.errorCode, 'CERT_EXPIRED');
 });
 
-test('the small profile (one 64 KiB page of linear memory) serves the same GET and POST', { skip }, async () => {
-  const small = join(root, 'build/microhttps-small.wasm');
+test(`the small profile (${mode}, one 64 KiB page of linear memory) serves the same GET and POST`, { skip }, async () => {
+  const small = cores.small;
   const r = await run([...https(server.port, '/small'), '--wasm', small, '--stats']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(JSON.parse(r.stdout).url, '/small');
@@ -207,11 +243,7 @@ test('the small profile (one 64 KiB page of linear memory) serves the same GET a
 });
 
 test('--session FILE: the second run resumes the saved session; --max-fragment 1024 negotiates 1 KiB records', { skip }, async () => {
-  // Node's https server resumes by session id once it has a session store
-  const store = new Map();
-  const s = await startHttpsServer({ key: leaf.keyPem, cert: leaf.chainPem, tlsOptions: { maxVersion: 'TLSv1.2' } });
-  s.server.on('newSession', (id, data, done) => { store.set(id.toString('hex'), data); done(); });
-  s.server.on('resumeSession', (id, done) => done(null, store.get(id.toString('hex')) ?? null));
+  const s = await resumingServer();
   const sessionFile = join(dir, 'session.bin');
   const stat = (r, name) => Number(r.stderr.match(new RegExp(`${name}=(\\d+)`))[1]);
   try {
@@ -255,4 +287,102 @@ test('usage errors exit 2 and bad --ca files are CONFIG', { skip }, async () => 
   assert.equal(r.code, 1);
   assert.equal(r.errorCode, 'CONFIG');
   assert.match(r.stderr, /not valid PEM base64/);
+});
+
+test('--help prints the usage on stdout and exits 0', { skip }, async () => {
+  const r = await run(['--help']);
+  assert.equal(r.code, 0);
+  assert.match(r.stdout, /^usage: microhttps-wamr URL\.\.\./);
+  assert.match(r.stdout, /--ciphers LIST/);
+  assert.equal(r.stderr, '');
+});
+
+test('a core that does not load is CONFIG naming the file given with --wasm', { skip }, async () => {
+  const junk = join(dir, 'not-a-core.wasm');
+  writeFileSync(junk, 'not wasm at all');
+  const r = await run([...https(server.port, '/'), '--wasm', junk]);
+  assert.equal(r.errorCode, 'CONFIG');
+  assert.match(r.stderr, new RegExp(`loading ${junk.replace(/[.]/g, '\\.')}: `));
+});
+
+test(`the full (SIMD) core (${mode}): runs on a runtime with SIMD, else CONFIG saying SIMD is missing`, { skip }, async () => {
+  if (cores.full.refused) return assert.match(cores.full.refused, /SIMD type was found/); // a target without wasm SIMD
+  const r = await run([...https(server.port, '/simd'), '--wasm', cores.full]);
+  if (r.code === 0) {
+    assert.equal(JSON.parse(r.stdout).url, '/simd');
+  } else {
+    assert.equal(r.errorCode, 'CONFIG', r.stderr);
+    assert.match(r.stderr, new RegExp(`loading ${cores.full.replace(/[.]/g, '\\.')}: `));
+    if (WAMRC) assert.match(r.stderr, /SIMD is not enabled in this build; this \.aot needs a runtime built with WAMR_BUILD_SIMD=1 \(or wamrc --disable-simd for portable\/small\)$/m);
+  }
+});
+
+test('a WAMR stack too small for the handshake is CONFIG with the size to try', { skip }, async () => {
+  const r = await run([...https(server.port, '/'), '--wasm-stack', '1024']);
+  // AOT code runs on the native stack: it may not need the WAMR stack at all
+  if (WAMRC && r.code === 0) return;
+  assert.equal(r.errorCode, 'CONFIG', r.stderr);
+  assert.match(r.stderr, /WAMR stack of 1024 bytes|1024-byte stack/);
+  assert.match(r.stderr, /try wasm_stack_bytes \(--wasm-stack\) 16384/);
+});
+
+test('--stats reports the suite and the native stack high-water mark', { skip }, async () => {
+  const r = await run([...https(server.port, '/'), '--stats']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /suite=0x[0-9a-f]{4} /);
+  const [, peak] = r.stderr.match(/^native_stack_peak=(\d+)$/m);
+  assert.ok(Number(peak) > 1000, `native stack peak ${peak}`);
+});
+
+test('--ciphers against a server that prefers AES-GCM: ChaCha20 when asked; an AES-only server refuses it with TLS_HANDSHAKE naming the suites', { skip }, async () => {
+  const aesFirst = 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305';
+  const serve = (ciphers) => startHttpsServer({ key: leaf.keyPem, cert: leaf.chainPem, tlsOptions: { ciphers, honorCipherOrder: true, maxVersion: 'TLSv1.2' } });
+  const preferring = await serve(aesFirst);
+  const aesOnly = await serve('ECDHE-ECDSA-AES128-GCM-SHA256');
+  const suite = (r) => r.stderr.match(/suite=(0x[0-9a-f]{4})/)?.[1];
+  try {
+    assert.equal(suite(await run([...https(preferring.port, '/'), '--stats'])), '0xc02b', 'the server picks AES-128-GCM');
+    const chacha = await run([...https(preferring.port, '/'), '--stats', '--ciphers', 'CHACHA20_POLY1305']);
+    assert.equal(suite(chacha), '0xcca9', chacha.stderr);
+    const small = await run([...https(preferring.port, '/'), '--stats', '--ciphers', 'CHACHA20_POLY1305', '--wasm', cores.small]);
+    assert.equal(suite(small), '0xcca9', small.stderr);
+    const refused = await run([...https(aesOnly.port, '/'), '--ciphers', 'CHACHA20_POLY1305']);
+    assert.equal(refused.errorCode, 'TLS_HANDSHAKE');
+    assert.match(refused.stderr, /suites offered: CHACHA20_POLY1305$/m);
+    const bad = await run([...https(preferring.port, '/'), '--ciphers', 'RC4']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--ciphers takes CHACHA20_POLY1305, AES_128_GCM and AES_256_GCM/);
+    // the small core has no AES-256: the core refuses the mask before connecting
+    const noAes256 = await run([...https(preferring.port, '/'), '--ciphers', 'AES_256_GCM', '--wasm', cores.small]);
+    assert.equal(noAes256.errorCode, 'CONFIG');
+  } finally {
+    await preferring.close();
+    await aesOnly.close();
+  }
+});
+
+test('examples/firmware builds with -Wall -Wextra -Wpedantic -Werror under gcc and clang, and its second GET resumes the session', { skip }, async () => {
+  const s = await resumingServer();
+  const config = join(dir, 'firmware-config');
+  const pemLines = pki.root.certPem.trim().split('\n').map((l) => `    "${l}\\n"`).join(' \\\n');
+  mkdirSync(config, { recursive: true });
+  writeFileSync(join(config, 'firmware_config.h'), [
+    '#define FIRMWARE_HOST "localhost"', `#define FIRMWARE_PORT ${s.port}`, '#define FIRMWARE_ADDRESS "127.0.0.1"',
+    '#define FIRMWARE_PATH "/firmware"', `#define FIRMWARE_ROOT_CA_PEM \\\n${pemLines}`, '#define FIRMWARE_POOL_BYTES (1024u * 1024u)',
+    '#define FIRMWARE_MAX_FRAGMENT 1024u', '#define FIRMWARE_SUITES 0u', '',
+  ].join('\n'));
+  const m32 = WAMR_CC?.includes('-m32') ? ' -m32' : '';
+  try {
+    for (const cc of ['gcc', 'clang']) {
+      const out = join(dir, `firmware-${cc}`);
+      await exec('make', ['-C', join(root, 'examples/firmware'), `OUT=${out}`, `CC=${cc}${m32}`, `CONFIG_DIR=${config}`, `CORE=${cores.small}`,
+        `WAMR_DIR=${WAMR_DIR}`, `WAMR_LIB=${WAMR_LIB}`]);
+      const r = await new Promise((resolve) => execFile(join(out, 'firmware'), { timeout: RUN_TIMEOUT_MS }, (err, stdout, stderr) => resolve({ code: err?.code ?? 0, stdout, stderr })));
+      assert.equal(r.code, 0, `${cc}: ${r.stderr}`);
+      assert.deepEqual(r.stdout.split(/(?<=\})(?=\{)/).map((b) => JSON.parse(b).url), ['/firmware', '/firmware']);
+      assert.match(r.stderr, /^status 200, \d+ body bytes, resumed 0, max_fragment 1024\nstatus 200, \d+ body bytes, resumed 1, max_fragment 1024\n$/);
+    }
+  } finally {
+    await s.close();
+  }
 });

@@ -1,15 +1,18 @@
 // Generates the AssemblyScript, C and TypeScript forms of spec/*.json, and the
 // generated sections of docs/. The JSON files are the only place where an
-// error code, a limit or an ABI constant is written down.
+// error code, a limit, an ABI constant or an ABI function is written down.
 //
-//   node tools/gen.mjs          write the generated files
-//   node tools/gen.mjs --check  fail if a generated docs section is stale
+//   node tools/gen.mjs               write the generated files
+//   node tools/gen.mjs --check       fail if a generated file or docs section is stale or edited
+//   node tools/gen.mjs --root DIR    work on DIR (with spec/ and docs/) instead of this checkout
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PROFILES } from './profiles.mjs';
+import { typeScriptExports, assemblyScriptImports, cInternalHeader, wamrTable, exportsTable } from './gen-functions.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const rootArg = process.argv.indexOf('--root');
+const root = rootArg > 0 ? process.argv[rootArg + 1] : join(dirname(fileURLToPath(import.meta.url)), '..');
 const readSpec = (name) => JSON.parse(readFileSync(join(root, 'spec', name), 'utf8'));
 const errors = readSpec('errors.json');
 const limits = readSpec('limits.json');
@@ -66,6 +69,8 @@ function cNames() {
   out.push(lookup('mh_parse_detail_name', 'Name of a PARSE_* detail', errors.parseDetails.list, 'name'));
   out.push(lookup('mh_request_detail_name', 'Name of a REQ_* detail', errors.requestDetails.list, 'name'));
   out.push(lookup('mh_limit_name', 'Name of limit id (LIMIT_*), as in spec/limits.json', limits.limits, 'name'));
+  const suites = abi.groups.find((g) => g.name === 'Suite').values.map((v) => ({ id: v.value, name: v.name }));
+  out.push(lookup('mh_suite_name', 'Name of one SUITE_* bit, e.g. "CHACHA20_POLY1305"', suites, 'name'));
   out.push('#endif');
   return out.join('\n') + '\n';
 }
@@ -85,7 +90,7 @@ function typeScript() {
     out.push(`export const ${label}DetailMessages: Record<number, string> = ${messages(list)};`);
   }
   out.push(`export interface LimitSpec { id: number; name: string; default: number; min: number; max: number; doc: string }`);
-  out.push(`/** Per-connection limits (see docs/limits.md). */\nexport const limitSpecs: readonly LimitSpec[] = ${JSON.stringify(limits.limits, null, 2)};`);
+  out.push(`/** Per-connection limits (see docs/errors.md). */\nexport const limitSpecs: readonly LimitSpec[] = ${JSON.stringify(limits.limits, null, 2)};`);
   for (const g of abi.groups) out.push(`/** ${g.doc} */\nexport const ${g.name} = ${obj(g.values, 'value')};`);
   const profiles = PROFILES.map((p) => `  ${p.name}: { file: '${p.output}', tlsLeftOut: ${JSON.stringify(p.tls ?? [])}, clientCertificates: ${!(p.tls ?? []).includes('MH_NO_CLIENT_CERTS')}, doc: ${JSON.stringify(p.doc)} },`);
   out.push(`/** The core's build profiles (tools/profiles.mjs): the file in build/ and what it can do. */\nexport const coreProfiles = {\n${profiles.join('\n')}\n} as const;`);
@@ -116,33 +121,46 @@ function fillSection(text, key, body) {
   return text.replace(re, `$1${body}\n$2`);
 }
 
+/** Every generated file, as [path, text]. */
+function generatedFiles() {
+  const wamr = wamrTable(abi, HEADER);
+  return [
+    ['assembly/generated/spec.ts', assemblyScript()],
+    ['assembly/generated/tls.ts', assemblyScriptImports(abi, HEADER)],
+    ['include/microhttps/spec.h', cHeader()],
+    ['include/microhttps/spec_names.h', cNames()],
+    ['tls/core/generated/core_exports.h', cInternalHeader(abi, HEADER)],
+    ['host/wamr/generated/core_exports.h', wamr.h],
+    ['host/wamr/generated/core_exports.c', wamr.c],
+    ['host/node/generated/spec.ts', typeScript()],
+    ['host/node/generated/abi.ts', typeScriptExports(abi, HEADER)],
+  ];
+}
+
+const read = (rel) => (existsSync(join(root, rel)) ? readFileSync(join(root, rel), 'utf8') : undefined);
+
 function write(rel, text) {
   const file = join(root, rel);
   // An unchanged file keeps its mtime, so the build does not recompile every C object.
-  if (existsSync(file) && readFileSync(file, 'utf8') === text) return;
+  if (read(rel) === text) return;
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, text);
 }
 
 const docs = [
+  ['docs/abi.md', 'exports', exportsTable(abi)],
   ['docs/abi.md', 'constants', abiTable()],
   ['docs/errors.md', 'errors', errorsDoc()],
 ];
-const check = process.argv.includes('--check');
-let stale = [];
-for (const [rel, key, body] of docs) {
-  const before = readFileSync(join(root, rel), 'utf8');
-  const after = fillSection(before, key, body);
-  if (before !== after) check ? stale.push(rel) : write(rel, after);
-}
-if (check) {
+const updated = new Map();
+for (const [rel, key, body] of docs) updated.set(rel, fillSection(updated.get(rel) ?? read(rel), key, body));
+const outputs = [...updated, ...generatedFiles()];
+if (process.argv.includes('--check')) {
+  const stale = outputs.filter(([rel, text]) => read(rel) !== text).map(([rel]) => rel);
   if (stale.length) {
-    console.error(`stale generated sections in ${stale.join(', ')}: run node tools/gen.mjs`);
+    console.error(`stale or edited generated files: ${stale.join(', ')}: run node tools/gen.mjs`);
     process.exit(1);
   }
 } else {
-  write('assembly/generated/spec.ts', assemblyScript());
-  write('include/microhttps/spec.h', cHeader());
-  write('include/microhttps/spec_names.h', cNames());
-  write('host/node/generated/spec.ts', typeScript());
+  for (const [rel, text] of outputs) write(rel, text);
 }

@@ -1,5 +1,6 @@
 // A small reader for the parts of a .wasm binary the build and the tests
-// look at: imports, exports, memory limits, data segments, declared features.
+// look at: imports, exports (with function signatures), memory limits, data
+// segments, declared features.
 // It decodes sections only; disassembly is left to binaryen.
 
 /** @param {Uint8Array} bytes */
@@ -7,6 +8,9 @@ export function readWasm(bytes) {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   let pos = 8; // magic + version
   const out = { imports: [], exports: [], memories: [], globals: [], dataSegments: [], customSections: [], sectionSizes: {} };
+  const types = [];
+  // Type index of every function, imported ones first (the function index space).
+  const functionTypes = [];
 
   const u8 = () => bytes[pos++];
   const uleb = () => {
@@ -37,6 +41,8 @@ export function readWasm(bytes) {
     return result;
   };
   const kinds = ['func', 'table', 'memory', 'global', 'tag'];
+  const valueTypes = { 0x7f: 'i32', 0x7e: 'i64', 0x7d: 'f32', 0x7c: 'f64', 0x7b: 'v128', 0x70: 'funcref', 0x6f: 'externref' };
+  const valueList = () => Array.from({ length: uleb() }, () => valueTypes[u8()] ?? 'unknown');
   const sectionNames = ['custom', 'type', 'import', 'function', 'table', 'memory', 'global', 'export', 'start', 'element', 'code', 'data', 'datacount'];
 
   if (view.getUint32(0, true) !== 0x6d736100) throw new Error('not a wasm module');
@@ -57,10 +63,17 @@ export function readWasm(bytes) {
           out.targetFeatures.push(`${prefix}${name()}`);
         }
       }
+    } else if (id === 1) {
+      for (let n = uleb(); n > 0; n--) {
+        if (u8() !== 0x60) throw new Error('unsupported type form (only function types are read)');
+        types.push({ params: valueList(), results: valueList() });
+      }
+    } else if (id === 3) {
+      for (let n = uleb(); n > 0; n--) functionTypes.push(uleb());
     } else if (id === 2) {
       for (let n = uleb(); n > 0; n--) {
         const module = name(), field = name(), kind = kinds[u8()];
-        if (kind === 'func') uleb();
+        if (kind === 'func') functionTypes.push(uleb());
         else if (kind === 'memory') out.memories.push({ imported: true, ...limits() });
         else if (kind === 'table') { u8(); limits(); }
         else if (kind === 'global') { u8(); u8(); }
@@ -87,6 +100,8 @@ export function readWasm(bytes) {
     }
     pos = end;
   }
+  // Sections come in order (type, import, function, ..., export), so all is known here.
+  for (const e of out.exports) if (e.kind === 'func') e.type = types[functionTypes[e.index]];
   return out;
 }
 

@@ -1,7 +1,7 @@
 // Per-connection buffers are carved once, at mh_init(), from the static arena
 // that the C side reserves; nothing is allocated afterwards, so memory use is
 // a number fixed by the limits.
-import { mem_arena, mem_arena_size } from "./tls";
+import { mem_arena, mem_arena_size } from "../generated/tls";
 
 let used: u32 = 0;
 

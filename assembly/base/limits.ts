@@ -1,6 +1,6 @@
 // Limit values, set by the host before mh_init() and frozen after it.
 import { LIMIT_COUNT, limitDefault, limitMin, limitMax, ERR_CONFIG, ERR_STATE } from "../generated/spec";
-import { limit_default } from "./tls";
+import { limit_default } from "../generated/tls";
 
 const values = memory.data(LIMIT_COUNT * 4, 4);
 let frozen = false;

@@ -5,6 +5,11 @@ export const CR: u8 = 13;
 export const LF: u8 = 10;
 export const SP: u8 = 32;
 export const HTAB: u8 = 9;
+export const DQUOTE: u8 = 34;
+export const SEMICOLON: u8 = 59;
+export const EQUALS: u8 = 61;
+export const BACKSLASH: u8 = 92;
+export const DEL: u8 = 0x7f;
 
 const tokenTable = memory.data(256);
 
@@ -28,7 +33,7 @@ export function isWhitespace(c: u32): bool {
 
 /** field-vchar, SP or HTAB: what a header field value may contain. */
 export function isFieldValueByte(c: u32): bool {
-  return c == HTAB || (c >= 0x20 && c != 0x7f);
+  return c == HTAB || (c >= SP && c != DEL);
 }
 
 export function isDigit(c: u32): bool {

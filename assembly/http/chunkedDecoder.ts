@@ -7,7 +7,7 @@ import {
 } from "../generated/spec";
 import { fail } from "../base/error";
 import { limit } from "../base/limits";
-import { CR, LF, isToken, isWhitespace, hexValue } from "./chars";
+import { CR, LF, SP, HTAB, DQUOTE, SEMICOLON, EQUALS, BACKSLASH, DEL, isToken, isWhitespace, hexValue } from "./chars";
 
 // chunk = chunk-size [ chunk-ext ] CRLF chunk-data CRLF
 // chunk-ext = *( BWS ";" BWS chunk-ext-name [ BWS "=" BWS chunk-ext-val ] )
@@ -85,13 +85,13 @@ function step(c: u32): bool {
       }
       if (digits == 0) return bad(PARSE_BAD_CHUNK_SIZE);
       if (c == CR) { state = LINE_LF; return true; }
-      if (c == 59 /* ; */) { state = EXT_NAME_START; return true; }
+      if (c == SEMICOLON) { state = EXT_NAME_START; return true; }
       if (isWhitespace(c)) { state = SIZE_BWS; return true; }
       return bad(PARSE_BAD_CHUNK_SIZE);
     }
     case SIZE_BWS:
       if (isWhitespace(c)) return true;
-      if (c == 59) { state = EXT_NAME_START; return true; }
+      if (c == SEMICOLON) { state = EXT_NAME_START; return true; }
       return bad(PARSE_BAD_CHUNK_SIZE);
     case EXT_NAME_START:
       if (isWhitespace(c)) return true;
@@ -103,12 +103,12 @@ function step(c: u32): bool {
       // fall through: "=", ";" or whitespace end the name
     case EXT_NAME_BWS:
       if (isWhitespace(c)) { state = EXT_NAME_BWS; return true; }
-      if (c == 61 /* = */) { state = EXT_VALUE_START; return true; }
-      if (c == 59) { state = EXT_NAME_START; return true; }
+      if (c == EQUALS) { state = EXT_VALUE_START; return true; }
+      if (c == SEMICOLON) { state = EXT_NAME_START; return true; }
       return bad(PARSE_BAD_CHUNK_EXTENSION);
     case EXT_VALUE_START:
       if (isWhitespace(c)) return true;
-      if (c == 34 /* " */) { state = EXT_QUOTED; return true; }
+      if (c == DQUOTE) { state = EXT_QUOTED; return true; }
       if (isToken(c)) { state = EXT_TOKEN; return true; }
       return bad(PARSE_BAD_CHUNK_EXTENSION);
     case EXT_TOKEN:
@@ -117,15 +117,15 @@ function step(c: u32): bool {
       valueBws = false;
       return step(c);
     case EXT_QUOTED:
-      if (c == 34) { state = EXT_AFTER_VALUE; valueBws = false; return true; }
-      if (c == 92 /* \ */) { state = EXT_QUOTED_ESCAPE; return true; }
+      if (c == DQUOTE) { state = EXT_AFTER_VALUE; valueBws = false; return true; }
+      if (c == BACKSLASH) { state = EXT_QUOTED_ESCAPE; return true; }
       if (isQuotedText(c)) return true;
       return bad(PARSE_BAD_CHUNK_EXTENSION);
     case EXT_QUOTED_ESCAPE:
-      if (isQuotedText(c) || c == 34 || c == 92) { state = EXT_QUOTED; return true; }
+      if (isQuotedText(c) || c == DQUOTE || c == BACKSLASH) { state = EXT_QUOTED; return true; }
       return bad(PARSE_BAD_CHUNK_EXTENSION);
     case EXT_AFTER_VALUE:
-      if (c == 59) { state = EXT_NAME_START; return true; }
+      if (c == SEMICOLON) { state = EXT_NAME_START; return true; }
       if (isWhitespace(c)) { valueBws = true; return true; }
       if (c == CR && !valueBws) { state = LINE_LF; return true; }
       return bad(PARSE_BAD_CHUNK_EXTENSION);
@@ -149,7 +149,7 @@ function step(c: u32): bool {
 
 /** qdtext and the bytes a quoted-pair may escape, less '"' and '\\' (RFC 9110 §5.6.4). */
 function isQuotedText(c: u32): bool {
-  return c == 9 || (c >= 0x20 && c != 0x7f && c != 34 && c != 92);
+  return c == HTAB || (c >= SP && c != DEL && c != DQUOTE && c != BACKSLASH);
 }
 
 function bad(detail: u32): bool {

@@ -34,6 +34,7 @@ let limitStart: u32 = 0;        // where the current line's length is counted fr
 let sawCR = false;
 let lineHasControl = false;     // the current line holds a control byte other than HTAB (or DEL)
 let foldable = false;           // a field line precedes: an obs-fold may continue it
+let reasonCut = false;          // the status line outgrew statusLineBytes: the rest of its reason is skipped
 
 export let complete = false;
 export let fieldCount: u32 = 0;
@@ -65,6 +66,7 @@ export function headStart(trailers: bool): void {
   sawCR = false;
   lineHasControl = false;
   foldable = false;
+  reasonCut = false;
   complete = false;
   fieldCount = 0;
 }
@@ -106,7 +108,8 @@ export function headFeed(p: usize, n: u32): u32 {
       }
     }
     const run = i - start;
-    if (run > 0) {
+    // the part of an over-long reason phrase past the limit is not kept
+    if (run > 0 && !reasonCut) {
       if (len == lineStart) limitStart = foldable && isWhitespace(load<u8>(p + start)) ? fieldStart : lineStart;
       const sectionRoom = sectionCap - len;
       const lineMax = lineLimit();
@@ -114,9 +117,14 @@ export function headFeed(p: usize, n: u32): u32 {
       const lineRoom: u32 = lineUsed >= lineMax ? 0 : lineMax - lineUsed;
       // Byte-at-a-time, the section check comes first on the same byte.
       if (run > sectionRoom && sectionRoom <= lineRoom) return limitError(sectionLimitId, start + sectionRoom);
-      if (run > lineRoom) return limitError(expectStatusLine ? LIMIT_STATUS_LINE_BYTES : LIMIT_HEADER_LINE_BYTES, start + lineRoom);
-      memory.copy(buf + len, p + start, run);
-      len += run;
+      if (run > lineRoom && !expectStatusLine) return limitError(LIMIT_HEADER_LINE_BYTES, start + lineRoom);
+      // RFC 9112 §4: a client SHOULD ignore the reason phrase, so a status
+      // line longer than statusLineBytes is cut there (the code is within
+      // the limit's minimum), not refused.
+      reasonCut = run > lineRoom;
+      const kept = reasonCut ? lineRoom : run;
+      memory.copy(buf + len, p + start, kept);
+      len += kept;
     }
     if (i == n) break;
     if (len >= sectionCap) return limitError(sectionLimitId, i);
@@ -175,6 +183,7 @@ function endLine(): void {
   if (expectStatusLine) {
     expectStatusLine = false;
     statusLine(start, lineLen, control);
+    reasonCut = false;
   } else if (lineLen == 0) {
     complete = true;
   } else if (isWhitespace(load<u8>(start))) {
@@ -199,14 +208,18 @@ function statusLine(p: usize, n: u32, control: bool): void {
     if (!isDigit(c)) { fail(ERR_HTTP_PARSE, PARSE_BAD_STATUS_CODE); return; }
     code = code * 10 + (c - 48);
   }
-  // RFC 9110 §15: status codes are 100..599; anything else is not HTTP.
+  // RFC 9110 §15: a client SHOULD treat an invalid code as 5xx, so 600-999
+  // are delivered as they are (hosts give them the 5xx class). Below 100
+  // there is no class at all, and such a code could pass for a 1xx interim
+  // response where a host compares with 200: refused.
   // After the code comes SP (a missing SP before an empty reason is tolerated).
-  if (code < 100 || code > 599 || (n > 12 && load<u8>(p + 12) != 32)) { fail(ERR_HTTP_PARSE, PARSE_BAD_STATUS_CODE); return; }
+  if (code < 100 || (n > 12 && load<u8>(p + 12) != 32)) { fail(ERR_HTTP_PARSE, PARSE_BAD_STATUS_CODE); return; }
   status = code;
   reasonPtr = p + 13;
   reasonLen = n > 13 ? n - 13 : 0;
-  // (control bytes in the version or code already failed their own checks)
-  if (control && !allFieldValueBytes(reasonPtr, reasonLen)) fail(ERR_HTTP_PARSE, PARSE_BAD_STATUS_LINE);
+  // (control bytes in the version or code already failed their own checks;
+  // one in the skipped part of a cut reason is refused all the same)
+  if (control && (reasonCut || !allFieldValueBytes(reasonPtr, reasonLen))) fail(ERR_HTTP_PARSE, PARSE_BAD_STATUS_LINE);
 }
 
 function startsWithHttpSlash(p: usize, n: u32): bool {

@@ -47,10 +47,6 @@ export function expectResponse(wasHead: bool, askedClose: bool): void {
   state = HEAD;
 }
 
-export function responseActive(): bool {
-  return state != IDLE;
-}
-
 /** Parses from [p, p+n); returns an EV_* event or NEED_INPUT. */
 export function parse(p: usize, n: u32): u32 {
   consumed = 0;

@@ -2,22 +2,23 @@
 // certificate's issuer Name (its DER, tag and length included) and the host
 // answers with the anchors whose subject Name hashes the same. Only those
 // enter the core's trust store, so its RAM does not depend on how many roots
-// the host knows.
+// the host knows. The core itself reads each anchor's subject Name
+// (mh_anchor_subject_hash), so the host needs no DER parser for it.
 import { createHash } from 'node:crypto';
-import { readTlv, children } from './der.js';
+import { Core } from './core.js';
+import { hostError } from './errors.js';
 
-/** The subject Name of an X.509 certificate, as DER (tag and length included). */
-export function subjectName(cert: Uint8Array): Uint8Array {
-  const tbs = readTlv(cert, readTlv(cert, 0).start);
-  const fields = children(cert, tbs);
-  // [0] version (optional), serialNumber, signature, issuer, validity, subject
-  const subject = fields[fields[0]?.tag === 0xa0 ? 5 : 4];
-  if (!subject) throw new RangeError('certificate without a subject');
-  return cert.subarray(subject.at, subject.end);
-}
-
-export function nameHash(name: Uint8Array): string {
-  return createHash('sha256').update(name).digest('hex');
+/** Hashes subject Names with one core instance for a whole set of anchors. */
+function subjectHasher(): (cert: Uint8Array) => string | undefined {
+  const core = new Core();
+  const code = core.x.mh_init();
+  if (code !== 0) throw hostError('INTERNAL', `mh_init failed with the default limits (code ${code})`);
+  const cap = core.x.mh_xfer_cap();
+  return (cert) => {
+    if (cert.length > cap) return undefined; // larger than any anchor the core can load
+    const digest = core.x.mh_anchor_subject_hash(core.putXfer(cert));
+    return digest === 0 ? undefined : Buffer.from(core.view(digest, 32)).toString('hex');
+  };
 }
 
 export class AnchorIndex {
@@ -29,14 +30,11 @@ export class AnchorIndex {
   constructor(anchors: readonly Uint8Array[]) {
     let n = 0;
     const all = createHash('sha256');
+    const subjectHash = subjectHasher();
     for (const der of anchors) {
       all.update(createHash('sha256').update(der).digest());
-      let key: string;
-      try {
-        key = nameHash(subjectName(der));
-      } catch {
-        continue; // not a certificate we can read: it could not have matched anyway
-      }
+      const key = subjectHash(der);
+      if (key === undefined) continue; // not a certificate the core can read: it could not have matched anyway
       const list = this.#bySubject.get(key) ?? [];
       list.push(der);
       this.#bySubject.set(key, list);

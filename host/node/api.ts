@@ -1,6 +1,7 @@
 // The requests-style module API: request(url, options) and one helper per
 // method, all served by one default Session (keep-alive pool, no cookies).
-import { Session, type RequestOptions } from './session.js';
+import { Session } from './session.js';
+import type { RequestOptions } from './options.js';
 import type { Response } from './response.js';
 
 export const defaultSession = new Session();

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // microhttps [METHOD] URL [options]: curl and HTTPie habits on top of the core.
+// Flags become request options, checked by the option table (a bad value is a
+// usage error, exit 2); the body goes to stdout or a file, -v shows TLS facts.
 import { createWriteStream, readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { request } from './api.js';
 import { multipart, type MultipartField } from './body.js';
 import { MicroHttpsError } from './errors.js';
-import type { RequestOptions } from './session.js';
+import { optionProblem, requestRules, type RequestOptions } from './options.js';
 import type { Response } from './response.js';
 
 const HELP = `Usage: microhttps [METHOD] URL [options]
@@ -30,7 +32,11 @@ Options:
       --tlsv1.2, --tlsv1.3     lowest TLS version to accept (as curl: 1.3 never falls back to 1.2)
       --tls-max VERSION        highest TLS version to offer: 1.2 or 1.3
       --max-fragment N         negotiate TLS records of N bytes (512, 1024, 2048 or 4096; RFC 6066)
+      --ciphers LIST           offer only these TLS suites, colon-separated: CHACHA20_POLY1305,
+                               AES_128_GCM, AES_256_GCM (default: all the core has, ChaCha20 first)
       --core NAME              the core build to run: full (default), portable or small (least memory)
+      --compressed             ask for a compressed response (gzip, deflate, br) and decode it; without it,
+                               as with curl, no Accept-Encoding is sent and the body is written as received
   -L, --location               follow redirects (up to 10)
   -i, --include                print the status line and headers before the body
   -v, --verbose                print TLS version, cipher suite, certificate chain and timings to stderr
@@ -40,6 +46,12 @@ Exit status: 0 on success (any HTTP status), 1 when the request failed
 (the error code, e.g. CERT_EXPIRED or TIMEOUT, is printed), 2 on usage errors.`;
 
 const METHOD = /^[A-Z]+$/;
+
+/** The flag that sets each request option, for usage messages (the option table checks the values). */
+const FLAG_OF: Record<string, string> = {
+  ca: '--ca', cert: '--cert', key: '--key', pin: '--pin', insecure: '--insecure', resolve: '--resolve',
+  proxy: '--proxy', maxFragment: '--max-fragment', suites: '--ciphers', core: '--core', timeout: '--timeout',
+};
 
 interface Cli {
   method?: string;
@@ -56,6 +68,9 @@ interface Cli {
 }
 
 class UsageError extends Error {}
+
+/** A number flag's value: the number, or the text as given, so a usage message shows what was typed. */
+const numeric = (text: string): number | string => (/^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text);
 
 function parseArgs(argv: string[]): Cli {
   const cli: Cli = { headers: [], form: [], include: false, verbose: false, follow: false, options: {} };
@@ -111,14 +126,11 @@ function parseArgs(argv: string[]): Cli {
         cli.options.maxVersion = v;
         break;
       }
-      case '--max-fragment': cli.options.maxFragment = Number(value(++i, arg)) as RequestOptions['maxFragment']; break;
+      case '--max-fragment': cli.options.maxFragment = numeric(value(++i, arg)) as RequestOptions['maxFragment']; break;
+      case '--ciphers': cli.options.suites = ciphers(value(++i, arg)); break;
       case '--core': cli.options.core = value(++i, arg) as RequestOptions['core']; break;
-      case '--timeout': {
-        const ms = Number(value(++i, arg));
-        if (!(ms > 0)) throw new UsageError('--timeout needs a positive number of milliseconds');
-        cli.options.timeout = ms;
-        break;
-      }
+      case '--timeout': cli.options.timeout = numeric(value(++i, arg)) as number; break;
+      case '--compressed': cli.options.decompress = true; break;
       case '-L': case '--location': cli.follow = true; break;
       case '-i': case '--include': cli.include = true; break;
       case '-v': case '--verbose': cli.verbose = true; break;
@@ -129,14 +141,22 @@ function parseArgs(argv: string[]): Cli {
         else throw new UsageError(`unexpected argument ${arg}`);
     }
   }
+  const problem = optionProblem(cli.options, requestRules);
+  if (problem) throw new UsageError(`${FLAG_OF[problem.name] ?? problem.name}: ${problem.message}`);
   if (!cli.url) throw new UsageError('a URL is required');
   if (!/^https?:\/\//i.test(cli.url)) cli.url = `https://${cli.url}`;
   return cli;
 }
 
+/** curl's --ciphers habit: a colon-separated list (names are checked with the other options). */
+function ciphers(list: string): RequestOptions['suites'] {
+  return list.split(/[:,]/).map((name) => name.trim().toUpperCase().replace(/-/g, '_')) as RequestOptions['suites'];
+}
+
 function requestOptions(cli: Cli): RequestOptions {
   // trustEnv: proxy variables apply as they do for curl, the tool this mimics
-  const opts: RequestOptions = { trustEnv: true, ...cli.options, headers: cli.headers, redirect: cli.follow ? 10 : false, stream: true };
+  // decompress: false unless --compressed, as curl does
+  const opts: RequestOptions = { trustEnv: true, decompress: false, ...cli.options, headers: cli.headers, redirect: cli.follow ? 10 : false, stream: true };
   if (cli.form.length) {
     const encoded = multipart(cli.form);
     opts.body = encoded.body as Uint8Array;

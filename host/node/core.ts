@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { randomFillSync } from 'node:crypto';
 import { ABI_VERSION, Mem, coreProfiles, type CoreProfile } from './generated/spec.js';
+import type { CoreExports } from './generated/abi.js';
 import { hostError } from './errors.js';
 
 const compiled = new Map<CoreProfile, WebAssembly.Module>();
@@ -20,69 +21,6 @@ function module(profile: CoreProfile): WebAssembly.Module {
     compiled.set(profile, m);
   }
   return m;
-}
-
-/** The exports of microhttps.wasm (docs/abi.md). */
-export interface CoreExports {
-  memory: WebAssembly.Memory;
-  mh_abi_version(): number;
-  mh_limit_set(id: number, value: number): number;
-  mh_limit_get(id: number): number;
-  mh_init(): number;
-  mh_xfer_ptr(): number;
-  mh_xfer_cap(): number;
-  mh_anchor_add(len: number): number;
-  mh_anchor_count(): number;
-  mh_sha256(offset: number, len: number): number;
-  mh_anchor_query_ptr(): number;
-  mh_anchor_resume(): number;
-  mh_open(flags: number, nameLen: number): number;
-  mh_close(): void;
-  mh_step(): number;
-  mh_send_ptr(): number;
-  mh_send_len(): number;
-  mh_send_ack(n: number): void;
-  mh_recv_ptr(): number;
-  mh_recv_cap(): number;
-  mh_recv_commit(n: number): void;
-  mh_recv_eof(): void;
-  mh_request_start(methodLen: number, targetLen: number, hostLen: number): number;
-  mh_request_header(nameLen: number, valueLen: number): number;
-  mh_request_end(kind: number, lengthLow: number, lengthHigh: number): number;
-  mh_body_write(n: number): number;
-  mh_body_end(): number;
-  mh_status(): number;
-  mh_version_minor(): number;
-  mh_reason_ptr(): number;
-  mh_reason_len(): number;
-  mh_header_count(): number;
-  mh_header_table_ptr(): number;
-  mh_header_name_ptr(i: number): number;
-  mh_header_name_len(i: number): number;
-  mh_header_value_ptr(i: number): number;
-  mh_header_value_len(i: number): number;
-  mh_body_ptr(): number;
-  mh_body_len(): number;
-  mh_keep_alive(): number;
-  mh_error_code(): number;
-  mh_error_detail(): number;
-  mh_call_detail(): number;
-  mh_tls_version(): number;
-  mh_tls_suite(): number;
-  mh_tls_resumed(): number;
-  mh_tls_max_fragment(): number;
-  mh_session_export(): number;
-  mh_session_import(len: number): number;
-  mh_mem(kind: number): number;
-  mh_pin_add(): number;
-  mh_client_cert_add(len: number): number;
-  mh_client_key_set(len: number): number;
-  mh_error_reason(): number;
-  mh_error_subject_ptr(): number;
-  mh_error_subject_len(): number;
-  mh_peer_count(): number;
-  mh_peer_field_ptr(i: number, field: number): number;
-  mh_peer_field_len(i: number, field: number): number;
 }
 
 const WASI_ESUCCESS = 0;

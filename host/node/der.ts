@@ -1,5 +1,6 @@
-// Just enough DER to read certificates in the host: an element's tag and
-// where its value lies, and the elements inside a constructed one.
+// Just enough DER to show certificate Names in the host (trust.ts): an
+// element's tag and where its value lies, and the elements inside a
+// constructed one. Anchors are indexed by the core (mh_anchor_subject_hash).
 
 /** One DER element: its tag, where it starts (`at`) and where its value lies. */
 export interface Tlv { tag: number; at: number; start: number; end: number }

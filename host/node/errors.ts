@@ -60,7 +60,7 @@ export function coreError(codeNumber: number, detail: number, context = ''): Mic
   } else if (code === 'HTTP_LIMIT') {
     const spec = limitSpecs.find((l) => l.id === detail);
     detailName = spec?.name;
-    detailText = spec ? `limit ${spec.name} (${spec.doc}) exceeded` : '';
+    detailText = spec ? `limit ${spec.name} (${spec.doc}) exceeded; raise it with limits: { ${spec.name}: n }, at most ${spec.max}` : '';
   } else if (code === 'REQUEST_INVALID') {
     detailName = requestDetailNames[detail];
     detailText = requestDetailMessages[detail] ?? '';

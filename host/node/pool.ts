@@ -25,8 +25,8 @@ export class Pool {
   readonly #origins = new Map<string, OriginPool>();
 
   constructor(options: Partial<PoolOptions> = {}) {
+    // the Session has checked both (options.ts)
     this.options = { maxSockets: options.maxSockets ?? 10, idleTimeout: options.idleTimeout ?? 4000 };
-    if (!(this.options.maxSockets >= 1)) throw new RangeError('maxSockets must be at least 1');
   }
 
   /** An idle connection to reuse, or a new one from open(). */

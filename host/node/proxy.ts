@@ -15,6 +15,16 @@ export function selectProxy(url: URL, proxy: string | URL | false | undefined, t
   return toProxyUrl(fromEnv);
 }
 
+/** Whether `text` is a proxy URL selectProxy accepts. */
+export function isProxyUrl(text: string): boolean {
+  try {
+    toProxyUrl(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function toProxyUrl(text: string): URL {
   let url: URL;
   try {

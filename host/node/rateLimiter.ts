@@ -1,5 +1,6 @@
 // A token bucket: `requests` tokens refilled evenly over `per` ms. Requests
 // wait for a token, in order; none is dropped.
+import { hostError } from './errors.js';
 
 /** Time source, replaceable so tests can run the limiter on a fake clock. */
 export interface Clock {
@@ -26,7 +27,7 @@ export class RateLimiter {
   #queue: Promise<void> = Promise.resolve();
 
   constructor(limit: RateLimit, clock: Clock = realClock) {
-    if (!(limit.requests >= 1) || !(limit.per > 0)) throw new RangeError('rateLimit needs requests >= 1 and per > 0 (ms)');
+    if (!(limit.requests >= 1) || !(limit.per > 0)) throw hostError('CONFIG', 'rateLimit needs requests >= 1 and per > 0 (ms)');
     this.#capacity = limit.requests;
     this.#msPerToken = limit.per / limit.requests;
     this.#clock = clock;

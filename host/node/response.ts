@@ -4,6 +4,7 @@
 import { Event } from './generated/spec.js';
 import { Headers } from './headers.js';
 import { hostError } from './errors.js';
+import { codingsToUndo, decodeBody, DEFAULT_DECODE_LIMITS, type DecodeLimits } from './decode.js';
 import type { Connection, ConnectTimings, ResponseHead, TlsFacts } from './connection.js';
 
 /** What response.tls holds (see docs/security.md). */
@@ -18,6 +19,12 @@ export interface ResponseTimings extends ConnectTimings {
 
 /** Called once the body is consumed or abandoned: reusable says whether the connection may serve another request. */
 export type Release = (conn: Connection, reusable: boolean) => void;
+
+/** How the body's Content-Encoding is handled: decoded (the default) within limits, or left as sent. */
+export interface BodyDecoding {
+  decompress: boolean;
+  limits: Required<DecodeLimits>;
+}
 
 export class Response {
   readonly status: number;
@@ -36,9 +43,12 @@ export class Response {
   readonly #conn: Connection;
   readonly #release: Release;
   #state: 'unread' | 'reading' | 'done' | 'closed' = 'unread';
+  /** The whole body, decoded, once preload() has read it. */
   #preloaded: Buffer | undefined;
+  readonly #decoding: BodyDecoding;
 
-  constructor(conn: Connection, head: ResponseHead, url: string, hopStart: number, reused: boolean, release: Release) {
+  constructor(conn: Connection, head: ResponseHead, url: string, hopStart: number, reused: boolean, release: Release,
+    decoding: BodyDecoding = { decompress: true, limits: DEFAULT_DECODE_LIMITS }) {
     this.status = head.status;
     this.reason = head.reason;
     this.httpVersion = head.httpVersion;
@@ -50,6 +60,7 @@ export class Response {
     this.timings = { ...(reused ? zero : conn.timings), firstByte: this.elapsed, reused };
     this.#conn = conn;
     this.#release = release;
+    this.#decoding = decoding;
   }
 
   get ok(): boolean {
@@ -65,10 +76,20 @@ export class Response {
     return this.#conn.core.memoryReport();
   }
 
-  /** The body as it arrives, in chunks of at most chunkSize bytes. */
+  /**
+   * The Content-Encoding codings the body readers undo, last applied first
+   * (empty: the body is read as sent, e.g. with decompress: false or an
+   * unknown coding). The headers keep the original Content-Encoding and
+   * Content-Length either way.
+   */
+  get decodedEncodings(): string[] {
+    return this.#decoding.decompress ? codingsToUndo(this.headers) ?? [] : [];
+  }
+
+  /** The body as it arrives (decoded), in chunks of at most chunkSize bytes. */
   async *iterContent(chunkSize = 16384): AsyncGenerator<Uint8Array> {
     if (!(chunkSize > 0)) throw new RangeError('chunkSize must be a positive number');
-    for await (const chunk of this.#chunks()) {
+    for await (const chunk of this.#body()) {
       for (let at = 0; at < chunk.length; at += chunkSize) yield chunk.subarray(at, at + chunkSize);
     }
   }
@@ -77,7 +98,7 @@ export class Response {
   async *iterLines(): AsyncGenerator<string> {
     const decoder = new TextDecoder();
     let pending = '';
-    for await (const chunk of this.#chunks()) {
+    for await (const chunk of this.#body()) {
       pending += decoder.decode(chunk, { stream: true });
       const lines = pending.split(/\r?\n/);
       pending = lines.pop()!;
@@ -89,7 +110,7 @@ export class Response {
 
   async bytes(): Promise<Uint8Array> {
     const parts: Uint8Array[] = [];
-    for await (const chunk of this.#chunks()) parts.push(chunk);
+    for await (const chunk of this.#body()) parts.push(chunk);
     return Buffer.concat(parts);
   }
 
@@ -119,6 +140,11 @@ export class Response {
     return this;
   }
 
+  /** Reads the body as sent (nothing decoded) and drops it, so the connection can serve another request. */
+  async discard(): Promise<void> {
+    for await (const chunk of this.#chunks()) void chunk;
+  }
+
   /** Ends the response. A fully read body returns the connection to the pool; an unread one closes it. */
   async close(): Promise<void> {
     if (this.#state === 'done' || this.#state === 'closed') return;
@@ -128,6 +154,13 @@ export class Response {
     }
     this.#state = 'closed';
     this.#release(this.#conn, false);
+  }
+
+  /** What the readers see: the body with its Content-Encoding undone (a preloaded body already is). */
+  #body(): AsyncGenerator<Uint8Array> {
+    const codings = this.#preloaded ? [] : this.decodedEncodings;
+    if (codings.length === 0) return this.#chunks();
+    return decodeBody(this.#chunks(), codings, this.#decoding.limits, this.url);
   }
 
   async *#chunks(): AsyncGenerator<Buffer> {

@@ -13,7 +13,7 @@ export interface VersionRange {
   max: TlsVersion;
 }
 
-const VERSIONS: readonly TlsVersion[] = ['1.2', '1.3'];
+export const TLS_VERSIONS: readonly TlsVersion[] = ['1.2', '1.3'];
 export const DEFAULT_MIN_VERSION: TlsVersion = '1.2';
 export const DEFAULT_MAX_VERSION: TlsVersion = '1.3';
 
@@ -22,7 +22,7 @@ export function versionRange(min: unknown, max: unknown): VersionRange {
   const lo = min ?? DEFAULT_MIN_VERSION;
   const hi = max ?? DEFAULT_MAX_VERSION;
   for (const [name, v] of [['minVersion', lo], ['maxVersion', hi]] as const) {
-    if (!VERSIONS.includes(v as TlsVersion)) throw hostError('CONFIG', `${name} must be '1.2' or '1.3', not ${JSON.stringify(v)}`);
+    if (!TLS_VERSIONS.includes(v as TlsVersion)) throw hostError('CONFIG', `${name} must be '1.2' or '1.3', not ${JSON.stringify(v)}`);
   }
   if (lo > hi) throw hostError('CONFIG', `minVersion ${lo} is above maxVersion ${hi}`);
   return { min: lo as TlsVersion, max: hi as TlsVersion };

@@ -6,12 +6,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "anchors.h"
 #include "core_calls.h"
 #include "microhttps/spec.h"
 #include "microhttps/spec_names.h"
 #include "microhttps.h"
-#include "pem.h"
-#include "der.h"
 #include "socket_io.h"
 
 enum conn_state {
@@ -27,37 +26,6 @@ enum conn_state {
 
 static uint32_t or_default(uint32_t value, uint32_t fallback) {
     return value ? value : fallback;
-}
-
-/* Fills err from the core's error code and detail, naming the detail where the spec has a name. */
-static int core_error(microhttps_error *err, uint32_t code, uint32_t detail, const char *during) {
-    const char *what = mh_error_message(code);
-    const char *detail_name = NULL;
-    if (code == MH_ERR_HTTP_PARSE || (code == MH_ERR_CLOSED && detail != 0)) detail_name = mh_parse_detail_name(detail);
-    else if (code == MH_ERR_REQUEST_INVALID) detail_name = mh_request_detail_name(detail);
-    else if (code == MH_ERR_HTTP_LIMIT) detail_name = mh_limit_name(detail);
-    return core_fail(err, code ? code : MH_ERR_INTERNAL, detail, "%s: %s (detail %u%s%s)", during,
-                     what ? what : "unknown error code", detail, detail_name ? " " : "", detail_name ? detail_name : "");
-}
-
-/* The result of a synchronous call that returns a code. */
-static int check_call(microhttps *conn, uint32_t code, const char *during, microhttps_error *err) {
-    if (err->code) return (int)err->code;
-    if (code == 0) return 0;
-    return core_error(err, code, core_call0(conn, X_CALL_DETAIL, err), during);
-}
-
-/* Copies len bytes into the transfer window at offset; 0, or REQUEST_INVALID when they do not fit. */
-static int put_xfer(microhttps *conn, uint32_t offset, const void *data, size_t len, microhttps_error *err) {
-    uint32_t cap = core_call0(conn, X_XFER_CAP, err);
-    uint32_t ptr = core_call0(conn, X_XFER_PTR, err);
-    if (err->code) return (int)err->code;
-    if (offset > cap || len > cap - offset)
-        return core_fail(err, MH_ERR_REQUEST_INVALID, 0, "%zu bytes do not fit in the core's %u-byte transfer window", len, cap);
-    uint8_t *window = core_view(conn, ptr + offset, (uint32_t)len);
-    if (len && !window) return core_fail(err, MH_ERR_INTERNAL, 0, "transfer window outside linear memory");
-    if (len) memcpy(window, data, len);
-    return 0;
 }
 
 /* Sends what the core asks to send (EV_SEND). */
@@ -87,7 +55,18 @@ static int do_recv(microhttps *conn, uint32_t timeout_ms, microhttps_error *err)
     return err->code ? -1 : 0;
 }
 
-static int answer_anchor_query(microhttps *conn, microhttps_error *err);
+/* A failed handshake names the suites offered: the cure may be another choice (options.suites). */
+static void name_offered_suites(microhttps *conn, microhttps_error *err) {
+    size_t used = strlen(err->message), cap = sizeof err->message;
+    const char *sep = "; suites offered: ";
+    if (!conn->suites) snprintf(err->message + used, cap - used, "%severy one the core has", sep);
+    for (uint32_t bit = 1; bit && conn->suites >= bit; bit <<= 1) {
+        if (!(conn->suites & bit) || !mh_suite_name(bit)) continue;
+        used += (size_t)snprintf(err->message + used, cap - used, "%s%s", sep, mh_suite_name(bit));
+        if (used >= cap) break;
+        sep = ", ";
+    }
+}
 
 /* Steps the core, doing the I/O it asks for, until an HTTP-level event; the event, or -1 with err set. */
 static int next_event(microhttps *conn, uint32_t timeout_ms, const char *during, microhttps_error *err) {
@@ -99,84 +78,17 @@ static int next_event(microhttps *conn, uint32_t timeout_ms, const char *during,
         } else if (ev == MH_EV_RECV) {
             if (do_recv(conn, timeout_ms, err) < 0) return -1;
         } else if (ev == MH_EV_NEED_ANCHOR) {
-            if (answer_anchor_query(conn, err) < 0) return -1;
+            if (anchors_answer_query(conn, err) < 0) return -1;
         } else if (ev == MH_EV_ERROR) {
             uint32_t code = core_call0(conn, X_ERROR_CODE, err);
             uint32_t detail = core_call0(conn, X_ERROR_DETAIL, err);
             if (!err->code) core_error(err, code, detail, during);
+            if (code == MH_ERR_TLS_HANDSHAKE) name_offered_suites(conn, err);
             return -1;
         } else {
             return (int)ev;
         }
     }
-}
-
-/* The transfer window, where certificates are decoded for the core. */
-static uint8_t *xfer_window(microhttps *conn, uint32_t *cap, microhttps_error *err) {
-    *cap = core_call0(conn, X_XFER_CAP, err);
-    uint8_t *window = core_view(conn, core_call0(conn, X_XFER_PTR, err), *cap);
-    if (!err->code && !window) core_fail(err, MH_ERR_INTERNAL, 0, "transfer window outside linear memory");
-    return err->code ? NULL : window;
-}
-
-/* Checks the bundle once at open: every block must be a certificate whose
- * subject we can read (a system bundle may skip the odd one). The anchors
- * themselves are loaded only when the core asks for them. */
-static int check_anchors(microhttps *conn, const microhttps_options *o, microhttps_error *err) {
-    if (!o->ca_pem || !o->ca_pem_len) return core_fail(err, MH_ERR_CONFIG, 0, "https needs trust anchors: options.ca_pem is empty");
-    uint32_t cap;
-    uint8_t *window = xfer_window(conn, &cap, err);
-    if (!window) return (int)err->code;
-    uint32_t usable = 0, index = 0;
-    for (size_t pos = 0;; index++) {
-        long n = pem_next_certificate(o->ca_pem, o->ca_pem_len, &pos, window, cap);
-        if (n == PEM_NO_MORE) break;
-        size_t off, len;
-        if (n > 0 && der_subject_name(window, (size_t)n, &off, &len) == 0) usable++;
-        else if (!o->ca_skip_unusable) {
-            const char *why = n == PEM_MALFORMED ? "is not valid PEM base64"
-                            : n == PEM_TOO_LARGE ? "is larger than the transfer window"
-                            : "is not an X.509 certificate";
-            return core_fail(err, MH_ERR_CONFIG, 0, "trust anchor #%u %s", index, why);
-        }
-    }
-    if (usable == 0) return core_fail(err, MH_ERR_CONFIG, 0, "no usable trust anchor in ca_pem (%u blocks)", index);
-    conn->ca_pem = o->ca_pem;
-    conn->ca_pem_len = o->ca_pem_len;
-    conn->ca_skip_unusable = o->ca_skip_unusable;
-    return 0;
-}
-
-/* EV_NEED_ANCHOR: adds every certificate of the bundle whose subject Name has
- * the SHA-256 the core asks for (the core's own mh_sha256 hashes it), then
- * lets the handshake go on. The trust store holds only these. */
-static int answer_anchor_query(microhttps *conn, microhttps_error *err) {
-    uint8_t wanted[32];
-    const uint8_t *query = core_view(conn, core_call0(conn, X_ANCHOR_QUERY_PTR, err), sizeof wanted);
-    if (err->code) return -1;
-    if (!query) return core_fail(err, MH_ERR_INTERNAL, 0, "anchor query outside linear memory"), -1;
-    memcpy(wanted, query, sizeof wanted);
-    uint32_t cap;
-    uint8_t *window = xfer_window(conn, &cap, err);
-    if (!window) return -1;
-    for (size_t pos = 0;;) {
-        long n = pem_next_certificate(conn->ca_pem, conn->ca_pem_len, &pos, window, cap);
-        if (n == PEM_NO_MORE) break;
-        size_t off, len;
-        if (n <= 0 || der_subject_name(window, (size_t)n, &off, &len) != 0) continue; /* reported at open */
-        uint32_t hash = core_call(conn, X_SHA256, 2, (uint32_t[]){ (uint32_t)off, (uint32_t)len }, err);
-        const uint8_t *digest = core_view(conn, hash, sizeof wanted);
-        if (err->code) return -1;
-        if (!digest || memcmp(digest, wanted, sizeof wanted) != 0) continue;
-        uint32_t code = core_call1(conn, X_ANCHOR_ADD, (uint32_t)n, err); /* the DER is still in the window */
-        if (err->code) return -1;
-        if (code != 0 && !conn->ca_skip_unusable) {
-            return core_fail(err, MH_ERR_CONFIG, core_call0(conn, X_CALL_DETAIL, err),
-                "a trust anchor for this server could not be decoded, or the trust store (trustStoreBytes) is full"), -1;
-        }
-    }
-    core_call0(conn, X_ANCHOR_RESUME, err);
-    return err->code ? -1 : 0;
 }
 
 /* The Host field for the options: RFC 9110 §7.2 (a port only when it is not the scheme's default). */
@@ -195,9 +107,15 @@ static int ask_max_fragment(microhttps *conn, uint32_t bytes, microhttps_error *
     return check_call(conn, code, "max_fragment must be 0, 512, 1024, 2048 or 4096", err);
 }
 
+/* Restricts the TLS suites offered to the MH_SUITE_* families of the mask. */
+static int offer_suites(microhttps *conn, uint32_t mask, microhttps_error *err) {
+    uint32_t code = core_call1(conn, X_TLS_SUITES, mask, err);
+    return check_call(conn, code, "suites: no suite of the mask (MH_SUITE_*) is in this core", err);
+}
+
 /* Gives the core a saved session to offer in its ClientHello. */
 static int offer_session(microhttps *conn, const microhttps_options *o, microhttps_error *err) {
-    if (put_xfer(conn, 0, o->session, o->session_len, err)) return (int)err->code;
+    if (core_put_xfer(conn, 0, o->session, o->session_len, err)) return (int)err->code;
     uint32_t code = core_call1(conn, X_SESSION_IMPORT, (uint32_t)o->session_len, err);
     return check_call(conn, code, "session: not one saved by microhttps_session() of this core", err);
 }
@@ -211,12 +129,14 @@ static int open_connection(microhttps *conn, const microhttps_core *core, const 
     if (check_call(conn, code, o->max_fragment ? "mh_init: max_fragment must be 512, 1024, 2048 or 4096"
                                                : "mh_init: the limits do not fit in the core's arena", err))
         return (int)err->code;
-    if (o->tls && check_anchors(conn, o, err)) return (int)err->code;
+    if (o->tls && anchors_check(conn, o, err)) return (int)err->code;
+    conn->suites = o->suites;
+    if (o->tls && o->suites && offer_suites(conn, o->suites, err)) return (int)err->code;
     if (o->tls && o->session && o->session_len && offer_session(conn, o, err)) return (int)err->code;
     conn->fd = socket_connect(o->host, o->address, o->port, connect_ms, err);
     if (conn->fd < 0) return (int)err->code;
     size_t name_len = strlen(o->host);
-    if (put_xfer(conn, 0, o->host, name_len, err)) return (int)err->code;
+    if (core_put_xfer(conn, 0, o->host, name_len, err)) return (int)err->code;
     uint32_t flags = o->tls ? MH_OPEN_TLS | MH_OPEN_ANCHORS_ON_DEMAND : 0;
     code = core_call(conn, X_OPEN, 2, (uint32_t[]){ flags, (uint32_t)name_len }, err);
     if (check_call(conn, code, "opening the connection", err)) return (int)err->code;
@@ -228,7 +148,7 @@ static int open_connection(microhttps *conn, const microhttps_core *core, const 
     return 0;
 }
 
-static int open_again(microhttps *conn, const microhttps_core *core, const microhttps_options *o, microhttps_error *err);
+static int open_again(microhttps *conn, const microhttps_core *core, const microhttps_options *o, uint32_t advice, microhttps_error *err);
 
 int microhttps_open(microhttps *conn, const microhttps_core *core, const microhttps_options *o, microhttps_error *err) {
     memset(conn, 0, sizeof *conn);
@@ -245,20 +165,23 @@ int microhttps_open(microhttps *conn, const microhttps_core *core, const microht
         return (int)err->code;
     }
     conn->state = CONN_READY;
-    if (o->tls && o->max_fragment && !microhttps_max_fragment(conn)) return open_again(conn, core, o, err);
-    return 0;
+    uint32_t advice = core_call0(conn, X_TLS_RETRY_ADVICE, err);
+    if (err->code) {
+        microhttps_close(conn);
+        return (int)err->code;
+    }
+    return advice == MH_RETRY_NONE ? 0 : open_again(conn, core, o, advice, err);
 }
 
 /*
- * The server did not accept max_fragment_length, so it may send records
- * larger than the small buffer. Nothing was sent yet: connecting again is
- * safe. OpenSSL leaves MFL out when it resumes a session made without it, so
- * after a resumed handshake a full one is tried first; after a full one,
- * records of the usual size. At most two more connections.
+ * The core's advice after the handshake (mh_tls_retry_advice): the server did
+ * not accept max_fragment_length, so connect again (nothing was sent yet)
+ * without the session it resumed, or without MFL. At most two more
+ * connections: a full handshake never advises going without the session.
  */
-static int open_again(microhttps *conn, const microhttps_core *core, const microhttps_options *o, microhttps_error *err) {
+static int open_again(microhttps *conn, const microhttps_core *core, const microhttps_options *o, uint32_t advice, microhttps_error *err) {
     microhttps_options again = *o;
-    if (microhttps_resumed(conn)) {
+    if (advice == MH_RETRY_WITHOUT_SESSION) {
         again.session = NULL;
         again.session_len = 0;
     } else {
@@ -268,42 +191,18 @@ static int open_again(microhttps *conn, const microhttps_core *core, const micro
     return microhttps_open(conn, core, &again, err);
 }
 
-size_t microhttps_session(microhttps *conn, uint8_t *out, size_t cap, microhttps_error *err) {
-    memset(err, 0, sizeof *err);
-    uint32_t len = core_call0(conn, X_SESSION_EXPORT, err);
-    if (err->code || len == 0) return 0;
-    if (len > cap) {
-        core_fail(err, MH_ERR_CONFIG, 0, "the session needs %u bytes, the buffer has %zu", len, cap);
-        return 0;
-    }
-    const uint8_t *session = core_view(conn, core_call0(conn, X_XFER_PTR, err), len);
-    if (err->code || !session) return 0;
-    memcpy(out, session, len);
-    return len;
-}
-
-int microhttps_resumed(microhttps *conn) {
-    microhttps_error ignored = { 0 };
-    return conn->inst && core_call0(conn, X_TLS_RESUMED, &ignored) == 1;
-}
-
-uint32_t microhttps_max_fragment(microhttps *conn) {
-    microhttps_error ignored = { 0 };
-    return conn->inst ? core_call0(conn, X_TLS_MAX_FRAGMENT, &ignored) : 0;
-}
-
 /* Writes the request head: request line, Host, the caller's fields, framing. */
 static int write_head(microhttps *conn, const microhttps_req *r, microhttps_error *err) {
     const char *host = conn->host_field;
     size_t method = strlen(r->method), target = strlen(r->target), host_len = strlen(host);
-    if (put_xfer(conn, 0, r->method, method, err) || put_xfer(conn, (uint32_t)method, r->target, target, err) ||
-        put_xfer(conn, (uint32_t)(method + target), host, host_len, err))
+    if (core_put_xfer(conn, 0, r->method, method, err) || core_put_xfer(conn, (uint32_t)method, r->target, target, err) ||
+        core_put_xfer(conn, (uint32_t)(method + target), host, host_len, err))
         return (int)err->code;
     uint32_t code = core_call(conn, X_REQUEST_START, 3, (uint32_t[]){ (uint32_t)method, (uint32_t)target, (uint32_t)host_len }, err);
     if (check_call(conn, code, "request line", err)) return (int)err->code;
     for (uint32_t i = 0; i < r->header_count; i++) {
         const microhttps_field *f = &r->headers[i];
-        if (put_xfer(conn, 0, f->name, f->name_len, err) || put_xfer(conn, f->name_len, f->value, f->value_len, err)) return (int)err->code;
+        if (core_put_xfer(conn, 0, f->name, f->name_len, err) || core_put_xfer(conn, f->name_len, f->value, f->value_len, err)) return (int)err->code;
         code = core_call(conn, X_REQUEST_HEADER, 2, (uint32_t[]){ f->name_len, f->value_len }, err);
         if (check_call(conn, code, "request header", err)) return (int)err->code;
     }
@@ -319,7 +218,7 @@ static int write_body(microhttps *conn, const microhttps_req *r, size_t *offset,
     uint32_t cap = core_call0(conn, X_XFER_CAP, err);
     if (err->code) return (int)err->code;
     size_t piece = r->body_len - *offset < cap ? r->body_len - *offset : cap;
-    if (put_xfer(conn, 0, r->body + *offset, piece, err)) return (int)err->code;
+    if (core_put_xfer(conn, 0, r->body + *offset, piece, err)) return (int)err->code;
     int32_t taken = (int32_t)core_call1(conn, X_BODY_WRITE, (uint32_t)piece, err);
     if (err->code) return (int)err->code;
     if (taken > 0) *offset += (size_t)taken; /* -1: the core reports EV_ERROR at the next step */
@@ -436,18 +335,6 @@ int microhttps_keep_alive(microhttps *conn) {
     return conn->state == CONN_READY;
 }
 
-uint32_t microhttps_core_mem(microhttps *conn, uint32_t kind) {
-    microhttps_error ignored = { 0 };
-    return conn->inst ? core_call1(conn, X_MEM, kind, &ignored) : 0;
-}
-
-uint64_t microhttps_linear_memory_bytes(microhttps *conn) {
-    wasm_memory_inst_t memory = conn->inst ? wasm_runtime_get_default_memory(conn->inst) : NULL;
-    if (!memory) return 0;
-    /* WAMR may have trimmed the memory to __heap_base: one "page" of that many bytes. */
-    return wasm_memory_get_bytes_per_page(memory) * wasm_memory_get_cur_page_count(memory);
-}
-
 void microhttps_close(microhttps *conn) {
     if (conn->inst && conn->fd >= 0 && conn->state != CONN_DEAD && conn->state != CONN_CLOSED) {
         microhttps_error ignored = { 0 };
@@ -466,7 +353,12 @@ int microhttps_core_load(microhttps_core *core, uint8_t *wasm, uint32_t size, mi
     char why[128];
     memset(err, 0, sizeof *err);
     core->module = wasm_runtime_load(wasm, size, why, sizeof why);
-    if (!core->module) return core_fail(err, MH_ERR_CONFIG, 0, "loading microhttps.wasm: %s", why);
+    if (!core->module) {
+        /* wamrc enables SIMD for x86-64 and aarch64 unless told --disable-simd */
+        const char *hint = strstr(why, "SIMD") ? "; this .aot needs a runtime built with WAMR_BUILD_SIMD=1"
+                                                 " (or wamrc --disable-simd for portable/small)" : "";
+        return core_fail(err, MH_ERR_CONFIG, 0, "%s%s", why, hint);
+    }
     return 0;
 }
 

@@ -33,7 +33,8 @@ extern "C" {
 /* Default timeouts (ms) and the WAMR stack given to each instance (bytes). */
 #define MICROHTTPS_DEFAULT_TIMEOUT_MS 30000u
 #define MICROHTTPS_DEFAULT_WASM_STACK 16384u
-#define MICROHTTPS_EXPORT_SLOTS 48
+/* Room for the core's exports (spec/abi.json); core_calls.c fails to compile when they do not fit. */
+#define MICROHTTPS_EXPORT_SLOTS 64
 
 typedef struct microhttps_error {
     uint32_t code;     /* MH_ERR_*; 0 when there is no error */
@@ -65,13 +66,18 @@ typedef struct microhttps_options {
     int ca_skip_unusable;         /* 1: skip anchors the core cannot load (system bundles); 0: fail with CONFIG */
     uint32_t connect_timeout_ms;  /* DNS + TCP + TLS handshake; 0: the default */
     uint32_t read_timeout_ms;     /* longest wait for the peer at any point; 0: the default */
-    uint32_t wasm_stack_bytes;    /* WAMR interpreter stack; 0: MICROHTTPS_DEFAULT_WASM_STACK */
+    uint32_t wasm_stack_bytes;    /* WAMR stack of the instance; 0: MICROHTTPS_DEFAULT_WASM_STACK. Too small is
+                                     MH_ERR_CONFIG with the size to try (measured needs: docs/wamr.md) */
     const uint8_t *session;       /* a TLS session saved with microhttps_session() to offer (resumption: no
                                      certificates, no public-key operations), or NULL; a stale one is ignored */
     size_t session_len;
     uint32_t max_fragment;        /* TLS Maximum Fragment Length to negotiate (RFC 6066): 0 (none), 512, 1024,
                                      2048 or 4096; shrinks the record buffer from 16,709 bytes to this + 325.
                                      A server that does not accept it is connected to again without it. */
+    uint32_t suites;              /* TLS suites to offer: MH_SUITE_* bits (include/microhttps/spec.h), e.g.
+                                     MH_SUITE_CHACHA20_POLY1305 alone where AES-GCM is slow (interpreters);
+                                     0: every suite the core has. A server that accepts none of them fails
+                                     the handshake with MH_ERR_TLS_HANDSHAKE, naming the suites offered. */
 } microhttps_options;
 
 /* One connection: an instance of the core and a socket. Fields are private. */
@@ -81,6 +87,8 @@ typedef struct microhttps {
     wasm_function_inst_t fn[MICROHTTPS_EXPORT_SLOTS]; /* looked up once per instance */
     int fd;
     uint32_t read_timeout_ms;
+    uint32_t wasm_stack_bytes;    /* as instantiated, for the advice when it overflows */
+    uint32_t suites;              /* offered (0: all), for the message when the server accepts none */
     const uint8_t *body;          /* the unread part of the last EV_BODY (in core memory) */
     uint32_t body_left;
     uint32_t status;              /* of the final head of the current response */
@@ -143,6 +151,8 @@ size_t microhttps_session(microhttps *conn, uint8_t *out, size_t cap, microhttps
 int microhttps_resumed(microhttps *conn);
 /* The negotiated Maximum Fragment Length, or 0. */
 uint32_t microhttps_max_fragment(microhttps *conn);
+/* The negotiated cipher suite (IANA number, e.g. 0xcca9 for ECDHE-ECDSA-CHACHA20-POLY1305), or 0. */
+uint32_t microhttps_suite(microhttps *conn);
 
 /* Sends TLS close_notify (best effort), closes the socket, frees the instance. */
 void microhttps_close(microhttps *conn);

@@ -26,6 +26,7 @@
 #include "microhttps/spec.h"
 #include "microhttps/spec_names.h"
 #include "microhttps.h"
+#include "stack_probe.h"
 
 #ifndef MICROHTTPS_DEFAULT_WASM
 #define MICROHTTPS_DEFAULT_WASM "build/microhttps-portable.wasm"
@@ -34,6 +35,8 @@
 #define MAX_URLS 256
 #define MAX_HEADERS 32
 #define RUNTIME_POOL_BYTES (8u << 20)
+/* The thread --stats measures the native stack on (WAMR's AOT needs well under this). */
+#define PROBE_STACK_BYTES (512u << 10)
 
 /* WAMR's allocator works in this pool, so its use can be measured. */
 static char runtime_pool[RUNTIME_POOL_BYTES];
@@ -58,16 +61,24 @@ typedef struct cli {
     uint32_t wasm_stack;
     uint32_t timeout_ms; /* connect and read; 0: the library's default */
     uint32_t max_fragment;
+    uint32_t suites; /* MH_SUITE_* bits; 0: all */
     const char *session_file;
     int wasi_natives;
     int stats;
 } cli;
 
+static const char USAGE[] =
+    "usage: microhttps-wamr URL... [--ca FILE] [--resolve host:port:addr] [-X METHOD] [-H 'Name: value']...\n"
+    "                       [-d DATA] [--timeout MS] [--max-fragment N] [--ciphers LIST] [--session FILE]\n"
+    "                       [--wasm FILE] [--wasm-stack BYTES] [--wasi-natives] [--stats] [--help]\n"
+    "  --ciphers LIST   TLS suites to offer, colon-separated: CHACHA20_POLY1305, AES_128_GCM, AES_256_GCM\n"
+    "                   (default: every one the core has, ChaCha20 first)\n"
+    "  --wasm FILE      the core, .wasm or .aot from wamrc (default " MICROHTTPS_DEFAULT_WASM ")\n"
+    "  --wasm-stack N   WAMR stack per instance in bytes (default 16384)\n"
+    "  --stats          memory figures on stderr after each response, and the native stack used\n";
+
 static int usage(const char *why) {
-    fprintf(stderr, "microhttps-wamr: %s\n"
-            "usage: microhttps-wamr URL... [--ca FILE] [--resolve host:port:addr] [-X METHOD] [-H 'Name: value']...\n"
-            "                       [-d DATA] [--timeout MS] [--max-fragment N] [--session FILE]\n"
-            "                       [--wasm FILE] [--wasm-stack BYTES] [--wasi-natives] [--stats]\n", why);
+    fprintf(stderr, "microhttps-wamr: %s\n%s", why, USAGE);
     return 2;
 }
 
@@ -155,6 +166,20 @@ static const char *resolved_address(const char *resolve, const url *u, char *buf
     return buf;
 }
 
+/* --ciphers: names of spec/abi.json's Suite group, colon-separated (curl's habit); 0 for a wrong name. */
+static uint32_t parse_ciphers(const char *list) {
+    uint32_t mask = 0;
+    while (*list) {
+        size_t len = strcspn(list, ":,");
+        uint32_t bit = 1;
+        while (mh_suite_name(bit) && (strlen(mh_suite_name(bit)) != len || strncmp(mh_suite_name(bit), list, len) != 0)) bit <<= 1;
+        if (!mh_suite_name(bit)) return 0;
+        mask |= bit;
+        list += len + (list[len] != 0);
+    }
+    return mask;
+}
+
 static int parse_args(int argc, char **argv, cli *c) {
     memset(c, 0, sizeof *c);
     c->wasm_file = getenv("MICROHTTPS_WASM") ? getenv("MICROHTTPS_WASM") : MICROHTTPS_DEFAULT_WASM;
@@ -170,6 +195,12 @@ static int parse_args(int argc, char **argv, cli *c) {
         else if (!strcmp(a, "--timeout") && has_value) c->timeout_ms = (uint32_t)strtoul(argv[++i], NULL, 10);
         else if (!strcmp(a, "--max-fragment") && has_value) c->max_fragment = (uint32_t)strtoul(argv[++i], NULL, 10);
         else if (!strcmp(a, "--session") && has_value) c->session_file = argv[++i];
+        else if (!strcmp(a, "--ciphers") && has_value) {
+            if (!(c->suites = parse_ciphers(argv[++i]))) return usage("--ciphers takes CHACHA20_POLY1305, AES_128_GCM and AES_256_GCM, colon-separated");
+        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(USAGE, stdout);
+            exit(0);
+        }
         else if (!strcmp(a, "--wasi-natives")) c->wasi_natives = 1;
         else if (!strcmp(a, "--stats")) c->stats = 1;
         else if (!strcmp(a, "-H") && has_value) {
@@ -194,12 +225,12 @@ static void print_stats(microhttps *conn, int index) {
     mem_alloc_info_t pool;
     if (!wasm_runtime_get_mem_alloc_info(&pool)) memset(&pool, 0, sizeof pool);
     fprintf(stderr, "stats request=%d status=%u linear_memory=%llu heap_base=%u arena_used=%u static_data=%u trust_store=%u "
-            "io_buffer=%u resumed=%d max_fragment=%u runtime_pool_used=%u runtime_pool_highmark=%u stack_peak=%u\n",
+            "io_buffer=%u resumed=%d max_fragment=%u suite=0x%04x runtime_pool_used=%u runtime_pool_highmark=%u stack_peak=%u\n",
             index, microhttps_status(conn), (unsigned long long)microhttps_linear_memory_bytes(conn),
             microhttps_core_mem(conn, MH_MEM_HEAP_BASE), microhttps_core_mem(conn, MH_MEM_ARENA_USED),
             microhttps_core_mem(conn, MH_MEM_STATIC_DATA), microhttps_core_mem(conn, MH_MEM_TRUST_STORE),
             microhttps_core_mem(conn, MH_MEM_IO_BUFFER), microhttps_resumed(conn), microhttps_max_fragment(conn),
-            pool.total_size - pool.total_free_size, pool.highmark_size, microhttps_core_mem(conn, MH_MEM_STACK_PEAK));
+            microhttps_suite(conn), pool.total_size - pool.total_free_size, pool.highmark_size, microhttps_core_mem(conn, MH_MEM_STACK_PEAK));
 #ifdef MICROHTTPS_DUMP_MEM_CONSUMPTION
     wasm_runtime_dump_mem_consumption(conn->exec_env);
 #endif
@@ -256,6 +287,7 @@ static int fetch_all(const cli *c, const microhttps_core *core, const char *ca, 
                 .wasm_stack_bytes = c->wasm_stack,
                 .connect_timeout_ms = c->timeout_ms, .read_timeout_ms = c->timeout_ms,
                 .max_fragment = c->max_fragment, .session = session, .session_len = session_len,
+                .suites = c->suites,
             };
             if (microhttps_open(&conn, core, &o, &e)) {
                 rc = report(&e);
@@ -277,6 +309,28 @@ static int fetch_all(const cli *c, const microhttps_core *core, const char *ca, 
     return rc;
 }
 
+typedef struct fetch_job {
+    const cli *c;
+    const microhttps_core *core;
+    const char *ca;
+    size_t ca_len;
+} fetch_job;
+
+static int fetch_job_run(void *p) {
+    const fetch_job *job = p;
+    return fetch_all(job->c, job->core, job->ca, job->ca_len);
+}
+
+/* With --stats the fetches run on a painted stack, so the native stack they
+ * used (WAMR's and the host's) is measured too. */
+static int fetch_measured(const fetch_job *job) {
+    size_t peak = 0;
+    int rc = stack_probe_run(fetch_job_run, (void *)job, PROBE_STACK_BYTES, &peak);
+    if (rc < 0) return fail(MH_ERR_INTERNAL, "could not start the thread that measures the native stack", NULL);
+    fprintf(stderr, "native_stack_peak=%zu\n", peak);
+    return rc;
+}
+
 static int run(const cli *c) {
     size_t wasm_len = 0, ca_len = 0;
     uint8_t *wasm = read_file(c->wasm_file, &wasm_len);
@@ -289,9 +343,14 @@ static int run(const cli *c) {
     }
     microhttps_core core;
     microhttps_error e;
-    int rc = microhttps_core_load(&core, wasm, (uint32_t)wasm_len, &e) ? report(&e) : 0;
-    if (rc == 0) {
-        rc = fetch_all(c, &core, (const char *)ca, ca_len);
+    int rc = 0;
+    if (microhttps_core_load(&core, wasm, (uint32_t)wasm_len, &e)) {
+        /* printed whole: a long path would not fit in e.message */
+        fprintf(stderr, "%s\nmicrohttps-wamr: loading %s: %s\n", mh_error_name(e.code), c->wasm_file, e.message);
+        rc = 1;
+    } else {
+        fetch_job job = { c, &core, (const char *)ca, ca_len };
+        rc = c->stats ? fetch_measured(&job) : fetch_job_run(&job);
         microhttps_core_unload(&core);
     }
     free(ca);
@@ -300,6 +359,10 @@ static int run(const cli *c) {
 }
 
 int main(int argc, char **argv) {
+    /* stderr unbuffered makes glibc's fprintf put an 8 KiB buffer on the stack,
+     * which --stats would count as the host's native stack */
+    static char stderr_buffer[BUFSIZ];
+    setvbuf(stderr, stderr_buffer, _IOLBF, sizeof stderr_buffer);
     cli c;
     if (parse_args(argc, argv, &c)) return 2;
     RuntimeInitArgs init;

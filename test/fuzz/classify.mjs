@@ -106,11 +106,6 @@ const REWRITES = [
 
 const REFUSALS = [
   {
-    id: 'status-code-range',
-    details: ['BAD_STATUS_CODE'],
-    shows: (ll) => llhttpHeads(ll).some((h) => h.status < 100 || h.status > 599),
-  },
-  {
     id: 'reason-control-character',
     details: ['BAD_STATUS_LINE', 'NUL_BYTE'],
     shows: (ll, s) => s.split('\r\n').some((line) => line.startsWith('HTTP/') && /[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(line)),

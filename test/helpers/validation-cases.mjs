@@ -49,6 +49,12 @@ export function validationCases(roots) {
     ['issuer is not a CA', () => roots.pki.issueLeaf({ issuer: leafAsIssuer(roots.pki, roots.pki.issueLeaf({ cn: 'Not A CA' })) }), 'localhost', 'CERT_INVALID', 'UNSPECIFIED'],
     ['path length exceeded', () => roots.pki.issueIntermediate({ pathLen: 0 }).issueIntermediate().issueLeaf(), 'localhost', 'CERT_INVALID', 'PATH_LENGTH_EXCEEDED'],
     ['RSA 1024 leaf', () => roots.pki.issueLeaf({ key: 'rsa-1024' }), 'localhost', 'CERT_INVALID', 'OK'],
+    // BearSSL's fixed limit: keys above 4096 bits (the leaf's, or its signer's) do not fit its buffers
+    ['RSA 4160 leaf', () => roots.pki.issueLeaf({ key: 'rsa-4160' }), 'localhost', 'CERT_INVALID/RSA_KEY_TOO_LARGE', 'OK'],
+    ['RSA 4160 intermediate', () => roots.pki.issueIntermediate({ key: 'rsa-4160' }).issueLeaf(), 'localhost', 'CERT_INVALID/RSA_KEY_TOO_LARGE', 'OK'],
+    // 4104 bits fit the certificate buffers; BearSSL's RSA code then fails the server's signature
+    // (TLS 1.2's ServerKeyExchange, TLS 1.3's CertificateVerify)
+    ['RSA 4104 leaf', () => roots.pki.issueLeaf({ key: 'rsa-4104' }), 'localhost', 'CERT_INVALID/RSA_KEY_TOO_LARGE', 'OK'],
     ['EKU without serverAuth', () => roots.pki.issueLeaf({ eku: ['clientAuth'] }), 'localhost', 'CERT_INVALID/EKU_NO_SERVER_AUTH', 'INVALID_PURPOSE'],
     ['EKU with serverAuth and clientAuth', () => roots.pki.issueLeaf({ eku: ['serverAuth', 'clientAuth'] }), 'localhost', 'OK', 'OK'],
     ['no EKU extension', () => roots.pki.issueLeaf({ eku: [] }), 'localhost', 'OK', 'OK'],

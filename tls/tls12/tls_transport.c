@@ -16,27 +16,42 @@
 #include "crypto/fast_crypto.h"
 #include "tls_session.h"
 #include "core/profile.h"
+#include "core/suite_choice.h"
 #include "ec_choice.h"
 
 /* BearSSL's context shares static space with the TLS 1.3 engine's */
 #define client (engine_space.tls12)
 
 /* Forward secrecy and AEAD only: no static RSA, no CBC, no 3DES, no RC4.
- * ChaCha20-Poly1305 first: it is the fastest in portable code. */
-static const uint16_t suites[] = {
-	BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-	BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
-	BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-	BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+ * ChaCha20-Poly1305 first: it is the fastest in portable code. Each suite
+ * belongs to the family (MH_SUITE_*) a host may restrict the offer to. */
+static const struct {
+	uint16_t id;
+	unsigned family;
+} suites[] = {
+	{ BR_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, MH_SUITE_CHACHA20_POLY1305 },
+	{ BR_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256, MH_SUITE_CHACHA20_POLY1305 },
+	{ BR_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, MH_SUITE_AES_128_GCM },
+	{ BR_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256, MH_SUITE_AES_128_GCM },
 #if !MH_NO_AES_256
-	BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-	BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	{ BR_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, MH_SUITE_AES_256_GCM },
+	{ BR_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, MH_SUITE_AES_256_GCM },
 #endif
 };
+#define SUITE_COUNT (sizeof suites / sizeof suites[0])
+
+/* The suites of the families the host chose (suite_choice.h), in order. */
+static size_t offer_suites(uint16_t *out) {
+	size_t n = 0;
+	for (size_t i = 0; i < SUITE_COUNT; i++) {
+		if (suite_choice_mask() & suites[i].family) out[n++] = suites[i].id;
+	}
+	return n;
+}
 
 static int suite_offered(unsigned suite) {
-	for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++) {
-		if (suites[i] == suite) return 1;
+	for (size_t i = 0; i < SUITE_COUNT; i++) {
+		if (suites[i].id == suite) return (suite_choice_mask() & suites[i].family) != 0;
 	}
 	return 0;
 }
@@ -72,7 +87,8 @@ static void configure_engine(void) {
 	 * encrypted, past the issuer sniffer (issuer_sniffer.h), and HTTP/1.1
 	 * clients have no use for it. */
 	br_ssl_engine_add_flags(eng, BR_OPT_NO_RENEGOTIATION);
-	br_ssl_engine_set_suites(eng, suites, sizeof suites / sizeof suites[0]);
+	uint16_t offered[SUITE_COUNT];
+	br_ssl_engine_set_suites(eng, offered, offer_suites(offered));
 	/* no RSA key exchange is offered, so no RSA encryption (rsapub) is set */
 	br_ssl_engine_set_default_rsavrfy(eng);
 	br_ssl_engine_set_ec(eng, ec_choice());
@@ -119,8 +135,11 @@ int tls_transport_open(unsigned char *buf, size_t len,
 	closed_on_client_cert = 0;
 	downgrade_check = check_downgrade;
 	downgraded = 0;
-	/* offer an imported session (resume = 1) when there is one */
-	if (!br_ssl_client_reset(&client, chain_setup_sni(), tls_session_offer(&client.eng))) {
+	/* offer an imported session (resume = 1) when there is one, unless its
+	 * suite is not offered now: the server would resume with it, and BearSSL
+	 * refuses a suite it did not offer */
+	int resume = tls_session_offer(&client.eng) && suite_offered(client.eng.session.cipher_suite);
+	if (!br_ssl_client_reset(&client, chain_setup_sni(), resume)) {
 		return MH_ERR_CONFIG;
 	}
 	open_failed = 0;
@@ -290,7 +309,7 @@ static int map_error(int err) {
 	case BR_ERR_NO_CLIENT_AUTH:
 		return MH_ERR_TLS_CLIENT_CERT;
 	}
-	if (err >= BR_ERR_X509_OK && err < BR_ERR_X509_OK + 32) {
+	if ((err >= BR_ERR_X509_OK && err < BR_ERR_X509_OK + 32) || x509_policy_leaf_key_too_large(err)) {
 		int policy = x509_policy_error();
 		return policy ? policy : MH_ERR_CERT_INVALID;
 	}
@@ -342,7 +361,7 @@ int tls_transport_reason(void) {
 	if (err == BR_ERR_OK) {
 		return x509_policy_reason(); /* REASON_INSECURE on a connection that skipped validation */
 	}
-	if (err >= BR_ERR_X509_OK && err < BR_ERR_X509_OK + 32) {
+	if ((err >= BR_ERR_X509_OK && err < BR_ERR_X509_OK + 32) || x509_policy_leaf_key_too_large(err)) {
 		return x509_policy_reason();
 	}
 	return failure_reason(err);

@@ -5,6 +5,8 @@
 #include "engine.h"
 #include "core/profile.h"
 #include "core/wasi.h"
+#include "core/suite_choice.h"
+#include "microhttps/spec.h"
 #include "tls12/ec_choice.h"
 
 /* Extension numbers (§4.2, RFC 6066, RFC 7301). */
@@ -23,17 +25,25 @@
 #define GROUP_SECP384R1 0x0018
 #define GROUP_X25519 0x001d
 
-/* ChaCha20 first where AES has no SIMD code (it is then 3-5x faster). */
-static const uint16_t suites[] = {
+/* ChaCha20 first where AES has no SIMD code (it is then 3-5x faster). Each
+ * suite is the one of its family (MH_SUITE_*) a host may restrict the offer
+ * to (suite_choice.h). */
+static const struct {
+	uint16_t id;
+	unsigned family;
+} suites[] = {
 #if defined __wasm_simd128__ && !MH_COMPACT_CRYPTO
-	TLS_AES_128_GCM_SHA256, TLS_CHACHA20_POLY1305_SHA256,
+	{ TLS_AES_128_GCM_SHA256, MH_SUITE_AES_128_GCM },
+	{ TLS_CHACHA20_POLY1305_SHA256, MH_SUITE_CHACHA20_POLY1305 },
 #else
-	TLS_CHACHA20_POLY1305_SHA256, TLS_AES_128_GCM_SHA256,
+	{ TLS_CHACHA20_POLY1305_SHA256, MH_SUITE_CHACHA20_POLY1305 },
+	{ TLS_AES_128_GCM_SHA256, MH_SUITE_AES_128_GCM },
 #endif
 #if !MH_NO_AES_256
-	TLS_AES_256_GCM_SHA384,
+	{ TLS_AES_256_GCM_SHA384, MH_SUITE_AES_256_GCM },
 #endif
 };
+#define SUITE_COUNT (sizeof suites / sizeof suites[0])
 
 /* What CertificateVerify may use: no rsa_pkcs1 (§4.4.3). */
 static const uint16_t signature_schemes[] = { 0x0403, 0x0503, 0x0804, 0x0805, 0x0806 };
@@ -54,10 +64,19 @@ static const uint16_t groups[] = {
 static const unsigned char alpn_http11[] = { 0, 9, 8, 'h', 't', 't', 'p', '/', '1', '.', '1' };
 
 int tls13_suite_offered(unsigned suite) {
-	for (size_t i = 0; i < sizeof suites / sizeof suites[0]; i++) {
-		if (suites[i] == suite) return 1;
+	for (size_t i = 0; i < SUITE_COUNT; i++) {
+		if (suites[i].id == suite) return (suite_choice_mask() & suites[i].family) != 0;
 	}
 	return 0;
+}
+
+/* The suites of the families the host chose, in the order above. */
+static size_t offer_suites(uint16_t *out) {
+	size_t n = 0;
+	for (size_t i = 0; i < SUITE_COUNT; i++) {
+		if (suite_choice_mask() & suites[i].family) out[n++] = suites[i].id;
+	}
+	return n;
 }
 
 /* BR_EC_* curve of a named group we offer, or 0. */
@@ -196,7 +215,8 @@ int tls13_client_hello_for(int curve) {
 	put(&w, e->client_random, 32);
 	put(&w, (const unsigned char[]){ 32 }, 1);
 	put(&w, e->session_id, 32);
-	put16s(&w, suites, sizeof suites / sizeof suites[0]);
+	uint16_t offered[SUITE_COUNT];
+	put16s(&w, offered, offer_suites(offered));
 	put(&w, (const unsigned char[]){ 1, 0 }, 2);
 	size_t exts = open_length(&w, 2);
 	extensions(&w, pub, pub_len);

@@ -7,8 +7,11 @@
 #include "x509/x509_policy.h"
 #include "microhttps/spec.h"
 
+/* A certificate verdict: BearSSL's X.509 errors, and a CertificateVerify
+ * that failed because the leaf's RSA key is above BearSSL's limit (the
+ * TLS 1.2 engine reports the same way). */
 static int is_x509(int err) {
-	return err >= BR_ERR_X509_OK && err < BR_ERR_X509_OK + 32;
+	return (err >= BR_ERR_X509_OK && err < BR_ERR_X509_OK + 32) || x509_policy_leaf_key_too_large(err);
 }
 
 static int received_alert(int err) {

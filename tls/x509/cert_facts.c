@@ -29,6 +29,7 @@ enum {
 static const unsigned char OID_SAN[] = { 0x55, 0x1D, 0x11 };
 static const unsigned char OID_EKU[] = { 0x55, 0x1D, 0x25 };
 static const unsigned char OID_SERVER_AUTH[] = { 0x2B, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01 };
+static const unsigned char OID_RSA_ENCRYPTION[] = { 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x01, 0x01 };
 
 /* Signature algorithms with broken hashes: md5WithRSAEncryption,
  * sha1WithRSAEncryption, ecdsa-with-SHA1. */
@@ -41,6 +42,8 @@ static const struct { unsigned char len, oid[9]; } WEAK_SIGNATURES[] = {
 #define TAG_SEQUENCE 0x30
 #define TAG_OID 0x06
 #define TAG_OCTET_STRING 0x04
+#define TAG_INTEGER 0x02
+#define TAG_BIT_STRING 0x03
 #define TAG_UTC_TIME 0x17
 #define TAG_GENERALIZED_TIME 0x18
 #define TAG_SAN_DNS 0x82
@@ -76,10 +79,15 @@ static int ext_value_kind(cert_reader *r) {
 	return 0;
 }
 
-static int child_kind(cert_reader *r, int parent, unsigned index, unsigned tag) {
+static int child_kind(cert_reader *r, int parent, unsigned index, unsigned tag, uint32_t len) {
 	switch (parent) {
 	case 0: return K_CERT;
-	case K_CERT: return index == 0 ? K_TBS : index == 1 ? K_SIG_ALG : 0;
+	case K_CERT:
+		if (index == 2 && tag == TAG_BIT_STRING) {
+			/* the signature is as long as its signer's RSA modulus (plus the unused-bits byte) */
+			r->out->signature_bytes = len > 0 ? len - 1 : 0;
+		}
+		return index == 0 ? K_TBS : index == 1 ? K_SIG_ALG : 0;
 	case K_SIG_ALG: return index == 0 && tag == TAG_OID ? K_SIG_ALG_OID : 0;
 	case K_TBS: return tbs_kind(r, index, tag);
 	case K_VALIDITY:
@@ -105,13 +113,13 @@ static int on_enter(void *ctx, int parent, unsigned index, unsigned tag,
 	uint32_t len, const unsigned char *hdr, size_t hdr_len)
 {
 	cert_reader *r = ctx;
-	(void)len;
-	int kind = child_kind(r, parent, index, tag);
+	int kind = child_kind(r, parent, index, tag, len);
 	r->scratch_len = 0;
 	r->scratch_overflow = 0;
 	if (kind == K_SPKI) {
 		br_sha256_init(&r->spki_hash);
 		br_sha256_update(&r->spki_hash, hdr, hdr_len);
+		r->spki_prefix_len = 0;
 	}
 	if ((kind == K_SUBJECT || kind == K_ISSUER) && hdr_len <= sizeof r->scratch) {
 		/* names are kept as whole DER elements, header included */
@@ -125,10 +133,63 @@ static int on_enter(void *ctx, int parent, unsigned index, unsigned tag,
 	return kind;
 }
 
+/* One DER header at p: its length, or 0 when it does not fit in n bytes. */
+static size_t der_header(const unsigned char *p, size_t n, unsigned tag, uint32_t *len) {
+	if (n < 2 || p[0] != tag) return 0;
+	if (p[1] < 0x80) {
+		*len = p[1];
+		return 2;
+	}
+	size_t count = p[1] & 0x7F;
+	if (count == 0 || count > 3 || n < 2 + count) return 0;
+	uint32_t v = 0;
+	for (size_t i = 0; i < count; i++) v = (v << 8) | p[2 + i];
+	*len = v;
+	return 2 + count;
+}
+
+/* The bit size of an RSA key from the first bytes of its SPKI's contents
+ * (AlgorithmIdentifier, then a BIT STRING holding SEQUENCE { INTEGER n, ... }),
+ * 0 for another key type or when the prefix is too short. */
+static uint32_t rsa_modulus_bits(const unsigned char *p, size_t n) {
+	uint32_t len;
+	size_t at = der_header(p, n, TAG_SEQUENCE, &len);
+	if (at == 0 || n - at < 2 + sizeof OID_RSA_ENCRYPTION || p[at] != TAG_OID || p[at + 1] != sizeof OID_RSA_ENCRYPTION
+		|| memcmp(p + at + 2, OID_RSA_ENCRYPTION, sizeof OID_RSA_ENCRYPTION) != 0 || n - at < len) {
+		return 0;
+	}
+	at += len;
+	size_t h = der_header(p + at, n - at, TAG_BIT_STRING, &len);
+	if (h == 0 || n - at - h < 1) return 0;
+	at += h + 1; /* the unused-bits byte */
+	if ((h = der_header(p + at, n - at, TAG_SEQUENCE, &len)) == 0) return 0;
+	at += h;
+	if ((h = der_header(p + at, n - at, TAG_INTEGER, &len)) == 0) return 0;
+	at += h;
+	/* DER integers are minimal: at most one leading zero byte */
+	if (n - at < 2 || len < 2) return 0;
+	unsigned top = p[at] != 0 ? p[at] : p[at + 1];
+	uint32_t bytes = p[at] != 0 ? len : len - 1;
+	uint32_t bits = bytes * 8;
+	for (unsigned mask = 0x80; mask != 0 && (top & mask) == 0; mask >>= 1) bits--;
+	return bits;
+}
+
+static void keep_spki_prefix(cert_reader *r, const unsigned char *p, size_t n) {
+	size_t room = sizeof r->spki_prefix - r->spki_prefix_len;
+	if (room == 0) return;
+	size_t take = n < room ? n : room;
+	memcpy(r->spki_prefix + r->spki_prefix_len, p, take);
+	r->spki_prefix_len += take;
+	/* computed at every step: BearSSL may give up on this key before the SPKI ends */
+	r->out->rsa_key_bits = rsa_modulus_bits(r->spki_prefix, r->spki_prefix_len);
+}
+
 static void on_bytes(void *ctx, int kind, const unsigned char *p, size_t n) {
 	cert_reader *r = ctx;
 	if (kind == K_SPKI) {
 		br_sha256_update(&r->spki_hash, p, n);
+		keep_spki_prefix(r, p, n);
 		return;
 	}
 	if (kind == K_EXT_OID) {

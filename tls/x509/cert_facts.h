@@ -32,7 +32,12 @@ typedef struct {
 	int identity_matched;            /* a SAN proves the identity */
 	int eku_present, eku_server_auth;
 	int weak_signature_hash;         /* signed with SHA-1 or MD5 */
+	uint32_t rsa_key_bits;           /* the RSA modulus size, 0 for other keys or unknown */
+	uint32_t signature_bytes;        /* signatureValue length: the signer's RSA modulus size */
 } cert_facts;
+
+/* BearSSL's fixed RSA limit (BR_MAX_RSA_SIZE): larger keys do not fit its buffers. */
+#define CERT_RSA_MAX_BITS 4096
 
 /* The parser's state for one certificate; facts go to *out. */
 typedef struct {
@@ -46,6 +51,11 @@ typedef struct {
 	size_t scratch_len;
 	int scratch_overflow;
 	br_sha256_context spki_hash;
+	/* the SPKI's first bytes: enough to reach the RSA modulus length; read
+	 * while BearSSL reads the same bytes, so known before it gives up on a
+	 * modulus too large for its buffer */
+	unsigned char spki_prefix[48];
+	size_t spki_prefix_len;
 } cert_reader;
 
 void cert_reader_start(cert_reader *r, cert_facts *out,

@@ -131,6 +131,13 @@ static int issued_by_anchor_name(int index) {
 	return 0;
 }
 
+/* BearSSL's buffers hold RSA keys and signatures up to 4096 bits; beyond that
+ * it reports a limit or a malformed value, which would mislead. */
+static int rsa_too_large(int index) {
+	const cert_facts *f = slot((size_t)index);
+	return f->rsa_key_bits > CERT_RSA_MAX_BITS || f->signature_bytes > CERT_RSA_MAX_BITS / 8;
+}
+
 static int chain_error(int err, int index) {
 	switch (err) {
 	case BR_ERR_X509_EXPIRED: return date_error(index);
@@ -204,6 +211,9 @@ static unsigned p_end_chain(const br_x509_class **ctx) {
 		if (inner == BR_ERR_X509_UNSUPPORTED && at >= 0 && slot((size_t)at)->weak_signature_hash) {
 			fail(MH_ERR_CERT_INVALID, MH_REASON_WEAK_SIGNATURE_HASH, at);
 		}
+		if (at >= 0 && rsa_too_large(at)) {
+			fail(MH_ERR_CERT_INVALID, MH_REASON_RSA_KEY_TOO_LARGE, at);
+		}
 		fail(chain_error((int)inner, at), MH_REASON_NONE, at);
 		return inner;
 	}
@@ -248,16 +258,25 @@ const br_x509_class **x509_policy_start(br_x509_minimal_context *inner,
 	return &policy.vtable;
 }
 
-void x509_policy_clear_pins(void) {
-	policy.pin_count = 0;
-}
-
 int x509_policy_add_pin(const unsigned char hash[32]) {
 	if (policy.pin_count == MH_PEER_MAX_PINS) {
 		return MH_ERR_CONFIG;
 	}
 	memcpy(policy.pins[policy.pin_count++], hash, 32);
 	return 0;
+}
+
+/* A leaf RSA key a little above 4096 bits still fits BearSSL's certificate
+ * buffers, then fails the handshake's signature check: the signature is too
+ * long for its buffer, or its RSA code refuses the key. The failure is then
+ * this key's size, not a bad signature. */
+int x509_policy_leaf_key_too_large(int engine_error) {
+	if ((engine_error != BR_ERR_LIMIT_EXCEEDED && engine_error != BR_ERR_BAD_SIGNATURE)
+		|| policy.cert_index == 0 || policy.chain[0].rsa_key_bits <= CERT_RSA_MAX_BITS) {
+		return 0;
+	}
+	fail(MH_ERR_CERT_INVALID, MH_REASON_RSA_KEY_TOO_LARGE, 0);
+	return 1;
 }
 
 int x509_policy_error(void) {

@@ -20,12 +20,15 @@ const br_x509_class **x509_policy_start(br_x509_minimal_context *inner,
 	const server_identity *identity, int insecure);
 
 /* Pins: sha256 hashes of SubjectPublicKeyInfo; 0, or MH_ERR_CONFIG when full. */
-void x509_policy_clear_pins(void);
 int x509_policy_add_pin(const unsigned char hash[32]);
 
 /* After a failed chain: MH_ERR_* for the failure (0 if the policy did not
  * fail), the REASON_* and the offending certificate's subject (DER). */
 int x509_policy_error(void);
+/* 1 (and the verdict recorded) when the engine's error is a failed
+ * ServerKeyExchange signature check and the leaf's RSA key is above
+ * BearSSL's 4096-bit limit, which is then the cause. */
+int x509_policy_leaf_key_too_large(int engine_error);
 int x509_policy_reason(void);
 const unsigned char *x509_policy_offender_subject(size_t *len);
 
