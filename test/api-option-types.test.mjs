@@ -35,6 +35,8 @@ const BAD = {
   insecure: ['yes', 1],
   cert: [42],
   key: [{}],
+  minVersion: ['1.1', 1.3, 'TLSv1.3'],
+  maxVersion: ['1.0', 1.2, ''],
   maxFragment: ['1024', 300, 8192],
   suites: ['AES_128_GCM', [], ['RC4'], [1]],
   session: ['abc', [1, 2]],

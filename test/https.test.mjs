@@ -43,8 +43,8 @@ test('HTTPS GET with a CA made at test time', async () => {
   assert.equal(res.ok, true);
   assert.equal(res.headers.get('CONTENT-TYPE'), 'application/json');
   assert.deepEqual(await res.json(), { method: 'GET', url: '/hello?x=1', body: '', type: null });
-  assert.equal(res.tls.version, 'TLSv1.2');
-  assert.match(res.tls.cipher, /^ECDHE-(ECDSA|RSA)-(AES\d+-GCM-SHA\d+|CHACHA20-POLY1305)$/);
+  assert.equal(res.tls.version, 'TLSv1.3', 'TLS 1.3 by default');
+  assert.match(res.tls.cipher, /^TLS_(AES_128_GCM_SHA256|AES_256_GCM_SHA384|CHACHA20_POLY1305_SHA256)$/);
 });
 
 test('HTTPS POST with a JSON body', async () => {

@@ -33,9 +33,10 @@ after(async () => {
 
 const MODES = [['records16k', '16 KiB records', undefined], ['mfl1024', 'MFL 1024', 1024]];
 
-async function getOnce(core, maxFragment, ca) {
+async function getOnce(core, maxFragment, ca, maxVersion = '1.2') {
   // sessionCache off: every GET is a full handshake with the whole chain
-  const res = await get(`https://localhost:${server.port}/`, { core, maxFragment, ca, lookup: loopback, sessionCache: false, timeout: 10_000 });
+  const res = await get(`https://localhost:${server.port}/`, { core, maxFragment, ca, maxVersion, lookup: loopback, sessionCache: false, timeout: 10_000 });
+  assert.equal(res.tls.version, maxVersion === '1.3' ? 'TLSv1.3' : 'TLSv1.2');
   assert.equal(res.status, 200);
   assert.equal((await res.bytes()).length, BODY.length);
   assert.equal(res.tls.maxFragment ?? 0, maxFragment ?? 0);
@@ -56,6 +57,22 @@ for (const profile of PROFILES) {
         assert.equal(m.USED_PEAK, m.STATIC_DATA + m.STACK_PEAK + m.ARENA_USED);
         assert.ok(m.STACK_SIZE - m.STACK_PEAK >= STACK_HEADROOM, `stack peak ${m.STACK_PEAK} of ${m.STACK_SIZE}`);
       }
+    });
+  }
+}
+
+// The TLS 1.3 engine shares static space with BearSSL's context (one engine
+// runs per connection), so a TLS 1.3 GET costs at most 2 KiB more than 1.2.
+const TLS13_EXTRA = 2048;
+for (const profile of PROFILES) {
+  for (const [mode, label, maxFragment] of MODES) {
+    test(`${profile.name} core: a TLS 1.3 GET with ${label} uses at most ${TLS13_EXTRA} bytes more than TLS 1.2`, async (t) => {
+      const twelve = await getOnce(profile.name, maxFragment, [pki.root.certPem]);
+      const thirteen = await getOnce(profile.name, maxFragment, [pki.root.certPem], '1.3');
+      t.diagnostic(`${profile.name}, ${label}: TLS 1.3 used ${thirteen.USED_PEAK} B (stack peak ${thirteen.STACK_PEAK}), TLS 1.2 ${twelve.USED_PEAK} B (stack peak ${twelve.STACK_PEAK})`);
+      assert.ok(thirteen.USED_PEAK <= twelve.USED_PEAK + TLS13_EXTRA, `${thirteen.USED_PEAK} vs ${twelve.USED_PEAK}`);
+      assert.ok(thirteen.USED_PEAK <= profile.memoryBudget[mode] + TLS13_EXTRA);
+      assert.ok(thirteen.STACK_SIZE - thirteen.STACK_PEAK >= STACK_HEADROOM, `stack peak ${thirteen.STACK_PEAK} of ${thirteen.STACK_SIZE}`);
     });
   }
 }

@@ -14,8 +14,8 @@ before(async () => {
   ({ pki, leaf } = localPki());
   server = await startHttpsServer({ key: leaf.keyPem, cert: leaf.chainPem, handler: (req, res) => res.end('ok') });
   base = { ca: pki.root.certPem, lookup: loopback };
-  // a pin and an exported session of this server, for the cases below
-  const probe = new Session({ ...base, sessionCache: false });
+  // a pin and an exported session (sessions are TLS 1.2's) of this server, for the cases below
+  const probe = new Session({ ...base, sessionCache: false, maxVersion: '1.2' });
   try {
     const res = await probe.get(url());
     leafPin = res.tls.leafSpkiSha256;
@@ -40,6 +40,8 @@ const cases = () => ({
   // cert and key go together, so each changes alone from a pair: the same PEM as bytes is another value
   cert: [{ cert: leaf.certPem, key: leaf.keyPem }, { cert: Buffer.from(leaf.certPem), key: leaf.keyPem }],
   key: [{ cert: leaf.certPem, key: leaf.keyPem }, { cert: leaf.certPem, key: Buffer.from(leaf.keyPem) }],
+  minVersion: [{}, { minVersion: '1.3' }],
+  maxVersion: [{}, { maxVersion: '1.2' }],
   maxFragment: [{}, { maxFragment: 1024 }],
   suites: [{}, { suites: ['AES_128_GCM'] }],
   session: [{}, { session: exported }],
@@ -96,6 +98,18 @@ test('resolve written as a string list or as an object is one setting: they shar
     await session.get(url(), { resolve: [`localhost:${server.port}:127.0.0.1`] });
     const res = await session.get(url(), { resolve: { [`localhost:${server.port}`]: '127.0.0.1' } });
     assert.equal(res.timings.reused, true);
+  } finally {
+    await session.close();
+  }
+});
+
+test('minVersion and maxVersion given as their defaults share with leaving them out', async () => {
+  const session = new Session(base);
+  try {
+    const one = await session.get(url());
+    assert.equal(one.tls.version, 'TLSv1.3');
+    const two = await session.get(url(), { minVersion: '1.2', maxVersion: '1.3' });
+    assert.equal(two.timings.reused, true);
   } finally {
     await session.close();
   }

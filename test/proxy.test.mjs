@@ -63,7 +63,7 @@ test('https:// goes through a CONNECT tunnel; the certificate is checked for the
   await fresh(async (session, used) => {
     const res = await session.get(secure('/tunnelled'), { proxy: open.url });
     assert.equal(await res.text(), 'hello /tunnelled');
-    assert.equal(res.tls.version, 'TLSv1.2');
+    assert.equal(res.tls.version, 'TLSv1.3');
     assert.deepEqual(used.open(), { connects: 1, forwards: 0, refused: 0 });
     assert.equal(open.stats.requests.at(-1).target, `localhost:${https.port}`);
     assert.equal(seen[0].host, `localhost:${https.port}`);

@@ -9,12 +9,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { Core } from '../dist/core.js';
 import { Event, errorNames } from '../dist/generated/spec.js';
 import { makePki } from '../devkit/pki.mjs';
 import { startRawServer, startHttpsServer } from './helpers/servers.mjs';
 import { prng } from './helpers/prng.mjs';
-import { withoutStackPeak } from './helpers/memory.mjs';
+import { fuzzCore } from './helpers/hostile.mjs';
 import { driveTls } from './helpers/raw-tls.mjs';
 
 const SEED = Number(process.env.MH_FUZZ_SEED ?? 20240601);
@@ -123,11 +122,7 @@ for (const [profile, runs] of [['full', RUNS], ['small', Math.ceil(RUNS / 2)]]) 
         socket.once('data', () => socket.end(bytes));
       },
     });
-    const core = new Core(Date.now, profile);
-    const x = core.x;
-    assert.equal(x.mh_init(), 0);
-    assert.equal(x.mh_anchor_add(core.putXfer(new X509Certificate(pki.root.certPem).raw)), 0);
-    const figures = () => ({ ...withoutStackPeak(core.memoryReport()), bytes: x.memory.buffer.byteLength });
+    const { core, x, figures } = fuzzCore(profile, pki.root.certPem);
     const first = figures();
     const seen = {};
     try {

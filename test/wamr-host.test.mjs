@@ -361,6 +361,34 @@ test('--ciphers against a server that prefers AES-GCM: ChaCha20 when asked; an A
   }
 });
 
+test('--tls-max 1.3 tries TLS 1.3, then TLS 1.2 with a TLS-1.2-only server; --tlsv1.3 refuses that server', { skip }, async () => {
+  const tls13 = await startHttpsServer({ key: leaf.keyPem, cert: leaf.chainPem, tlsOptions: { minVersion: 'TLSv1.3' } });
+  const tls12 = await startHttpsServer({ key: leaf.keyPem, cert: leaf.chainPem, tlsOptions: { maxVersion: 'TLSv1.2' } });
+  const suite = (r) => r.stderr.match(/suite=(0x[0-9a-f]{4})/)?.[1];
+  try {
+    const thirteen = await run([...https(tls13.port, '/'), '--stats', '--tls-max', '1.3']);
+    assert.equal(thirteen.code, 0, thirteen.stderr);
+    assert.match(suite(thirteen), /^0x130[123]$/, 'a TLS 1.3 suite');
+    const small = await run([...https(tls13.port, '/'), '--stats', '--tlsv1.3', '--wasm', cores.small]);
+    assert.match(suite(small) ?? '', /^0x130[123]$/, small.stderr);
+    const before = tls12.connections;
+    const fallback = await run([...https(tls12.port, '/'), '--stats', '--tls-max', '1.3']);
+    assert.equal(fallback.code, 0, fallback.stderr);
+    assert.doesNotMatch(suite(fallback), /^0x13/, 'a TLS 1.2 suite');
+    assert.equal(tls12.connections - before, 2, 'one TLS 1.3 attempt, one TLS 1.2 connection');
+    const refused = await run([...https(tls12.port, '/'), '--tlsv1.3']);
+    assert.equal(refused.errorCode, 'TLS_HANDSHAKE');
+    assert.match(refused.stderr, /the server does not speak TLS 1\.3/);
+    const bad = await run([...https(tls12.port, '/'), '--tls-max', '1.4']);
+    assert.equal(bad.code, 2);
+    const inverted = await run([...https(tls12.port, '/'), '--tlsv1.3', '--tls-max', '1.2']);
+    assert.equal(inverted.errorCode, 'CONFIG');
+  } finally {
+    await tls13.close();
+    await tls12.close();
+  }
+});
+
 test('examples/firmware builds with -Wall -Wextra -Wpedantic -Werror under gcc and clang, and its second GET resumes the session', { skip }, async () => {
   const s = await resumingServer();
   const config = join(dir, 'firmware-config');

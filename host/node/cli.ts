@@ -12,8 +12,8 @@ import type { Response } from './response.js';
 
 const HELP = `Usage: microhttps [METHOD] URL [options]
 
-Sends one HTTP request through the microhttps core (TLS 1.2, full certificate
-validation) and writes the response body to stdout.
+Sends one HTTP request through the microhttps core (TLS 1.3 or 1.2, full
+certificate validation) and writes the response body to stdout.
 
 Options:
   -H, --header 'Name: value'   add a request header (repeatable)
@@ -29,6 +29,8 @@ Options:
       --proxy URL              use an http:// proxy (user:pass@ for proxy auth); without it,
                                HTTPS_PROXY / HTTP_PROXY / NO_PROXY are honoured, as curl does
       --timeout MS             connect and read timeout in milliseconds (default 30000)
+      --tlsv1.2, --tlsv1.3     lowest TLS version to accept (as curl: 1.3 never falls back to 1.2)
+      --tls-max VERSION        highest TLS version to offer: 1.2 or 1.3
       --max-fragment N         negotiate TLS records of N bytes (512, 1024, 2048 or 4096; RFC 6066)
       --ciphers LIST           offer only these TLS suites, colon-separated: CHACHA20_POLY1305,
                                AES_128_GCM, AES_256_GCM (default: all the core has, ChaCha20 first)
@@ -116,6 +118,14 @@ function parseArgs(argv: string[]): Cli {
       case '--insecure': case '-k': cli.options.insecure = true; break;
       case '--resolve': list('resolve', value(++i, arg)); break;
       case '--proxy': cli.options.proxy = value(++i, arg); break;
+      case '--tlsv1.2': cli.options.minVersion = '1.2'; break;
+      case '--tlsv1.3': cli.options.minVersion = '1.3'; break;
+      case '--tls-max': {
+        const v = value(++i, arg);
+        if (v !== '1.2' && v !== '1.3') throw new UsageError('--tls-max takes 1.2 or 1.3');
+        cli.options.maxVersion = v;
+        break;
+      }
       case '--max-fragment': cli.options.maxFragment = numeric(value(++i, arg)) as RequestOptions['maxFragment']; break;
       case '--ciphers': cli.options.suites = ciphers(value(++i, arg)); break;
       case '--core': cli.options.core = value(++i, arg) as RequestOptions['core']; break;

@@ -16,18 +16,21 @@ import { anchorIndex } from './anchorCache.js';
 import { setUpCore, offerSession } from './coreSetup.js';
 import { addressesOf, connectFirst, withDeadline } from './dial.js';
 import { openWithFragmentFallback } from './maxFragment.js';
+import { openWithVersionFallback, versionFlags, type EngineChoice } from './tlsFallback.js';
 import type { ConnectionSettings, Timeouts } from './options.js';
 
 export type { TlsFacts } from './tlsFacts.js';
 
 /** One connection's settings (resolve has become `lookup` by now) and where it goes. */
-export interface ConnectionOptions extends Omit<ConnectionSettings, 'resolve'> {
+export interface ConnectionOptions extends Omit<ConnectionSettings, 'resolve'>, EngineChoice {
   host: string;
   port: number;
   tls: boolean;
   timeout: Timeouts;
   /** An already connected socket (e.g. a proxy tunnel): no DNS, no TCP connect. */
   socket?: Socket;
+  /** With `socket`: opens another one like it (a TLS-1.2-only server is connected to again). */
+  reopenSocket?: () => Promise<Socket>;
 }
 
 /** Where the time went while opening, in ms. */
@@ -82,7 +85,7 @@ export class Connection {
 
   /** Resolves, connects and (for TLS) completes the handshake with full validation. */
   static open(options: ConnectionOptions): Promise<Connection> {
-    return openWithFragmentFallback(options, (o) => Connection.#openOnce(o));
+    return openWithFragmentFallback(options, (o) => openWithVersionFallback(o, (p) => Connection.#openOnce(p)));
   }
 
   static async #openOnce(options: ConnectionOptions): Promise<Connection> {
@@ -105,7 +108,7 @@ export class Connection {
     try {
       if (offered) offerSession(core, offered);
       const name = encoder.encode(options.servername ?? options.host);
-      const flags = options.tls ? OpenFlag.TLS | OpenFlag.ANCHORS_ON_DEMAND | (options.insecure ? OpenFlag.INSECURE : 0) : 0;
+      const flags = options.tls ? OpenFlag.TLS | OpenFlag.ANCHORS_ON_DEMAND | (options.insecure ? OpenFlag.INSECURE : 0) | versionFlags(options) : 0;
       if (options.tls && options.insecure) warnInsecure(options.servername ?? options.host);
       const code = core.x.mh_open(flags, core.putXfer(name));
       if (code !== 0) throw coreError(code, core.x.mh_error_detail(), `opening the connection to ${options.servername ?? options.host}`);

@@ -13,6 +13,7 @@ import { resolveEntries, resolveKey, type ResolveInput } from './resolveOption.j
 import { isProxyUrl } from './proxy.js';
 import type { DecodeLimits } from './decode.js';
 import { SUITE_NAMES, suitesKey, type SuiteName } from './suites.js';
+import { TLS_VERSIONS, DEFAULT_MIN_VERSION, DEFAULT_MAX_VERSION, type TlsVersion } from './tlsVersions.js';
 import {
   type Rule, show, isString, isBool, isFunction, isBytes, isObject, isMs, isCount, isPositive, oneOf, pairsOf, isHeaderValue, isParamValue, isJson,
 } from './optionChecks.js';
@@ -38,6 +39,10 @@ export interface ConnectionSettings {
   /** Client certificate chain (PEM, leaf first) and its private key (PEM) for mutual TLS. */
   cert?: PemInput;
   key?: PemInput;
+  /** Lowest TLS version to accept: '1.2' (default) or '1.3' (never falls back to TLS 1.2). */
+  minVersion?: TlsVersion;
+  /** Highest TLS version to offer: '1.2' or '1.3' (default). */
+  maxVersion?: TlsVersion;
   /** Offer TLS Maximum Fragment Length (RFC 6066): smaller records, less RAM; falls back if the server ignores it. */
   maxFragment?: 512 | 1024 | 2048 | 4096;
   /** TLS cipher suite families to offer, e.g. ['CHACHA20_POLY1305'] (default: every one the core has, ChaCha20 first). */
@@ -139,6 +144,8 @@ const CONNECTION_RULES: { [K in keyof ConnectionSettings]-?: SettingRule } = {
   insecure: { accepts: 'true or false', valid: isBool, unset: false },
   cert: { accepts: 'PEM text (string or bytes)', valid: isPem },
   key: { accepts: 'PEM text (string or bytes)', valid: isPem },
+  minVersion: { accepts: "'1.2' or '1.3'", valid: oneOf(...TLS_VERSIONS), unset: DEFAULT_MIN_VERSION },
+  maxVersion: { accepts: "'1.2' or '1.3'", valid: oneOf(...TLS_VERSIONS), unset: DEFAULT_MAX_VERSION },
   maxFragment: { accepts: '512, 1024, 2048 or 4096', valid: oneOf(512, 1024, 2048, 4096) },
   suites: {
     accepts: `a non-empty array of ${SUITE_NAMES.join(', ')}`,

@@ -174,8 +174,8 @@ async function openConnection(url: URL, proxy: URL | null, opts: RequestOptions)
     // plain HTTP through a proxy: talk HTTP to the proxy, with absolute-form targets
     return Connection.open({ ...common, host: proxy.hostname, port: Number(proxy.port) || 80, servername: undefined });
   }
-  const socket = await tunnel(proxy, url.hostname.replace(/^\[|\]$/g, ''), port, timeout.connect);
-  return Connection.open({ ...common, host: url.hostname, port, socket });
+  const openTunnel = () => tunnel(proxy, url.hostname.replace(/^\[|\]$/g, ''), port, timeout.connect);
+  return Connection.open({ ...common, host: url.hostname, port, socket: await openTunnel(), reopenSocket: openTunnel });
 }
 
 function mergeHeaders(base: HeadersInit | undefined, extra: HeadersInit | undefined): [string, string][] {

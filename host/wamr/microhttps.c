@@ -120,8 +120,9 @@ static int offer_session(microhttps *conn, const microhttps_options *o, microhtt
     return check_call(conn, code, "session: not one saved by microhttps_session() of this core", err);
 }
 
-/* Everything of open but the cleanup on failure. */
-static int open_connection(microhttps *conn, const microhttps_core *core, const microhttps_options *o, microhttps_error *err) {
+/* Everything of open but the cleanup on failure; versions: MH_OPEN_TLS13 or MH_OPEN_DOWNGRADE_CHECK or 0. */
+static int open_connection(microhttps *conn, const microhttps_core *core, const microhttps_options *o, uint32_t versions,
+                           microhttps_error *err) {
     uint32_t connect_ms = or_default(o->connect_timeout_ms, MICROHTTPS_DEFAULT_TIMEOUT_MS);
     if (core_instantiate(conn, core, or_default(o->wasm_stack_bytes, MICROHTTPS_DEFAULT_WASM_STACK), err)) return (int)err->code;
     if (o->tls && o->max_fragment && ask_max_fragment(conn, o->max_fragment, err)) return (int)err->code;
@@ -137,7 +138,7 @@ static int open_connection(microhttps *conn, const microhttps_core *core, const 
     if (conn->fd < 0) return (int)err->code;
     size_t name_len = strlen(o->host);
     if (core_put_xfer(conn, 0, o->host, name_len, err)) return (int)err->code;
-    uint32_t flags = o->tls ? MH_OPEN_TLS | MH_OPEN_ANCHORS_ON_DEMAND : 0;
+    uint32_t flags = o->tls ? MH_OPEN_TLS | MH_OPEN_ANCHORS_ON_DEMAND | versions : 0;
     code = core_call(conn, X_OPEN, 2, (uint32_t[]){ flags, (uint32_t)name_len }, err);
     if (check_call(conn, code, "opening the connection", err)) return (int)err->code;
     if (o->tls) {
@@ -150,6 +151,39 @@ static int open_connection(microhttps *conn, const microhttps_core *core, const 
 
 static int open_again(microhttps *conn, const microhttps_core *core, const microhttps_options *o, uint32_t advice, microhttps_error *err);
 
+enum { TLS12 = 0x0303, TLS13 = 0x0304, SERVER_SPEAKS_TLS12 = -1 };
+
+/* One attempt, cleaned up when it fails; SERVER_SPEAKS_TLS12 when TLS 1.3 met a TLS-1.2-only server. */
+static int open_attempt(microhttps *conn, const microhttps_core *core, const microhttps_options *o, uint32_t versions,
+                        microhttps_error *err) {
+    int rc = open_connection(conn, core, o, versions, err);
+    int tls12_server = rc && (versions & MH_OPEN_TLS13) && err->code == MH_ERR_TLS_HANDSHAKE && conn->inst &&
+                       core_call0(conn, X_ERROR_REASON, &(microhttps_error){ 0 }) == MH_REASON_SERVER_TLS12;
+    if (rc) {
+        socket_close(conn->fd);
+        core_deinstantiate(conn);
+        conn->fd = -1;
+    }
+    if (!tls12_server) return rc;
+    snprintf(err->message, sizeof err->message, "TLS handshake: the server does not speak TLS 1.3 (it answered with TLS 1.2)");
+    return SERVER_SPEAKS_TLS12;
+}
+
+/* TLS 1.3 first when tls_max_version asks for it (a TLS 1.2 session to resume
+ * keeps 1.2 unless 1.3 is the minimum); one TLS 1.2 attempt, with the
+ * downgrade check, when the server answers with TLS 1.2 and 1.2 is allowed. */
+static int open_versions(microhttps *conn, const microhttps_core *core, const microhttps_options *o, microhttps_error *err) {
+    uint32_t lo = or_default(o->tls_min_version, TLS12), hi = or_default(o->tls_max_version, TLS12);
+    if (lo < TLS12 || hi > TLS13 || lo > hi)
+        return core_fail(err, MH_ERR_CONFIG, 0, "tls_min_version and tls_max_version must be 0x0303 or 0x0304, min <= max");
+    int tls13_first = o->tls && hi == TLS13 && (lo == TLS13 || !(o->session && o->session_len));
+    int rc = open_attempt(conn, core, o, tls13_first ? MH_OPEN_TLS13 : 0, err);
+    if (rc != SERVER_SPEAKS_TLS12) return rc;
+    if (lo == TLS13) return (int)err->code;
+    memset(err, 0, sizeof *err);
+    return open_attempt(conn, core, o, MH_OPEN_DOWNGRADE_CHECK, err) ? (int)err->code : 0;
+}
+
 int microhttps_open(microhttps *conn, const microhttps_core *core, const microhttps_options *o, microhttps_error *err) {
     memset(conn, 0, sizeof *conn);
     memset(err, 0, sizeof *err);
@@ -158,12 +192,7 @@ int microhttps_open(microhttps *conn, const microhttps_core *core, const microht
         return core_fail(err, MH_ERR_CONFIG, 0, "microhttps_open needs a loaded core, a host and a port");
     conn->read_timeout_ms = or_default(o->read_timeout_ms, MICROHTTPS_DEFAULT_TIMEOUT_MS);
     if (host_field(conn, o) < 0) return core_fail(err, MH_ERR_CONFIG, 0, "host name too long");
-    if (open_connection(conn, core, o, err)) {
-        socket_close(conn->fd);
-        core_deinstantiate(conn);
-        conn->fd = -1;
-        return (int)err->code;
-    }
+    if (open_versions(conn, core, o, err)) return (int)err->code;
     conn->state = CONN_READY;
     uint32_t advice = core_call0(conn, X_TLS_RETRY_ADVICE, err);
     if (err->code) {

@@ -78,6 +78,11 @@ typedef struct microhttps_options {
                                      MH_SUITE_CHACHA20_POLY1305 alone where AES-GCM is slow (interpreters);
                                      0: every suite the core has. A server that accepts none of them fails
                                      the handshake with MH_ERR_TLS_HANDSHAKE, naming the suites offered. */
+    uint16_t tls_min_version;     /* lowest TLS version to accept: 0x0303 (TLS 1.2) or 0x0304 (TLS 1.3); 0: 1.2 */
+    uint16_t tls_max_version;     /* highest to offer, the same values; 0: 1.2, so TLS 1.3 runs only when asked.
+                                     With 1.2 to 1.3, a server that answers TLS 1.3 with TLS 1.2 is connected
+                                     to again with TLS 1.2 in the same open, which then refuses a downgraded
+                                     server (RFC 8446 4.1.3); remembering such servers is the caller's choice. */
 } microhttps_options;
 
 /* One connection: an instance of the core and a socket. Fields are private. */

@@ -4,6 +4,7 @@
  *   microhttps-wamr URL... [--ca FILE] [--resolve host:port:addr]
  *                   [-X METHOD] [-H 'Name: value']... [-d DATA]
  *                   [--timeout MS] [--max-fragment N] [--session FILE]
+ *                   [--tlsv1.2 | --tlsv1.3] [--tls-max 1.2|1.3]
  *                   [--wasm FILE] [--wasm-stack BYTES] [--wasi-natives] [--stats]
  *
  * Writes each response body to stdout. Several URLs on the same origin share
@@ -62,6 +63,7 @@ typedef struct cli {
     uint32_t timeout_ms; /* connect and read; 0: the library's default */
     uint32_t max_fragment;
     uint32_t suites; /* MH_SUITE_* bits; 0: all */
+    uint16_t tls_min, tls_max; /* 0x0303 or 0x0304; 0: the library's default (TLS 1.2) */
     const char *session_file;
     int wasi_natives;
     int stats;
@@ -71,6 +73,9 @@ static const char USAGE[] =
     "usage: microhttps-wamr URL... [--ca FILE] [--resolve host:port:addr] [-X METHOD] [-H 'Name: value']...\n"
     "                       [-d DATA] [--timeout MS] [--max-fragment N] [--ciphers LIST] [--session FILE]\n"
     "                       [--wasm FILE] [--wasm-stack BYTES] [--wasi-natives] [--stats] [--help]\n"
+    "                       [--tlsv1.2 | --tlsv1.3] [--tls-max 1.2|1.3]\n"
+    "  --tlsv1.3        TLS 1.3 only; --tls-max 1.3 tries TLS 1.3 first, then TLS 1.2 with the downgrade\n"
+    "                   check (as curl's flags; default: TLS 1.2)\n"
     "  --ciphers LIST   TLS suites to offer, colon-separated: CHACHA20_POLY1305, AES_128_GCM, AES_256_GCM\n"
     "                   (default: every one the core has, ChaCha20 first)\n"
     "  --wasm FILE      the core, .wasm or .aot from wamrc (default " MICROHTTPS_DEFAULT_WASM ")\n"
@@ -195,6 +200,13 @@ static int parse_args(int argc, char **argv, cli *c) {
         else if (!strcmp(a, "--timeout") && has_value) c->timeout_ms = (uint32_t)strtoul(argv[++i], NULL, 10);
         else if (!strcmp(a, "--max-fragment") && has_value) c->max_fragment = (uint32_t)strtoul(argv[++i], NULL, 10);
         else if (!strcmp(a, "--session") && has_value) c->session_file = argv[++i];
+        else if (!strcmp(a, "--tlsv1.2")) c->tls_min = 0x0303;
+        else if (!strcmp(a, "--tlsv1.3")) c->tls_min = 0x0304;
+        else if (!strcmp(a, "--tls-max") && has_value) {
+            const char *v = argv[++i];
+            if (strcmp(v, "1.2") && strcmp(v, "1.3")) return usage("--tls-max takes 1.2 or 1.3");
+            c->tls_max = !strcmp(v, "1.3") ? 0x0304 : 0x0303;
+        }
         else if (!strcmp(a, "--ciphers") && has_value) {
             if (!(c->suites = parse_ciphers(argv[++i]))) return usage("--ciphers takes CHACHA20_POLY1305, AES_128_GCM and AES_256_GCM, colon-separated");
         } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -288,6 +300,9 @@ static int fetch_all(const cli *c, const microhttps_core *core, const char *ca, 
                 .connect_timeout_ms = c->timeout_ms, .read_timeout_ms = c->timeout_ms,
                 .max_fragment = c->max_fragment, .session = session, .session_len = session_len,
                 .suites = c->suites,
+                .tls_min_version = c->tls_min,
+                /* --tlsv1.3 alone means TLS 1.3 as the most too */
+                .tls_max_version = c->tls_max ? c->tls_max : c->tls_min,
             };
             if (microhttps_open(&conn, core, &o, &e)) {
                 rc = report(&e);

@@ -15,7 +15,9 @@
 
 #include "tls12/tls_session.h"
 #include "tls12/server_hello.h"
+#include "tls13/tls13_transport.h"
 #include "x509/subject_hash.h"
+#include "suite_choice.h"
 #include "generated/core_exports.h"
 
 /* Every function here is static or declared by the spec's header. */
@@ -30,14 +32,23 @@ static const transport_class *tx = &plain_transport;
 static size_t last_window_len;
 
 unsigned tx_open(unsigned flags, unsigned char *buf, size_t len, const char *name, size_t name_len) {
+	if ((flags & MH_OPEN_TLS) && (flags & MH_OPEN_TLS13)) {
+		tx = &tls13_transport;
+		return tls13_transport_open(buf, len, name, name_len, (flags & MH_OPEN_INSECURE) != 0,
+			(flags & MH_OPEN_ANCHORS_ON_DEMAND) != 0);
+	}
 	if (flags & MH_OPEN_TLS) {
 		tx = &tls_transport;
 		return tls_transport_open(buf, len, name, name_len, (flags & MH_OPEN_INSECURE) != 0,
-			(flags & MH_OPEN_ANCHORS_ON_DEMAND) != 0);
+			(flags & MH_OPEN_ANCHORS_ON_DEMAND) != 0, (flags & MH_OPEN_DOWNGRADE_CHECK) != 0);
 	}
 	tx = &plain_transport;
 	return plain_transport_open(buf, len);
 }
+
+static int is_tls12(void) { return tx == &tls_transport; }
+static int is_tls13(void) { return tx == &tls13_transport; }
+static int is_tls(void) { return is_tls12() || is_tls13(); }
 
 unsigned tx_state(void) { return tx->state(); }
 
@@ -58,17 +69,21 @@ unsigned tx_error(void) { return tx->error(); }
 
 unsigned tx_detail(void) { return tx->detail(); }
 
-unsigned tx_version(void) { return tx == &tls_transport ? tls_transport_version() : 0; }
+unsigned tx_version(void) { return is_tls12() ? tls_transport_version() : is_tls13() ? tls13_transport_version() : 0; }
 
-unsigned tx_suite(void) { return tx == &tls_transport ? tls_transport_suite() : 0; }
+unsigned tx_suite(void) { return is_tls12() ? tls_transport_suite() : is_tls13() ? tls13_transport_suite() : 0; }
 
-unsigned tx_anchor_pending(void) { return tx == &tls_transport && tls_transport_anchor_pending(); }
+unsigned tx_anchor_pending(void) {
+	return is_tls12() ? tls_transport_anchor_pending() : is_tls13() && tls13_transport_anchor_pending();
+}
 
 const unsigned char *tx_anchor_query(void) { return tls_transport_anchor_query(); }
 
-void tx_anchor_resume(void) { tls_transport_anchor_resume(); }
+void tx_anchor_resume(void) {
+	if (is_tls13()) tls13_transport_anchor_resume(); else tls_transport_anchor_resume();
+}
 
-unsigned tx_reason(void) { return tx == &tls_transport ? tls_transport_reason() : 0; }
+unsigned tx_reason(void) { return is_tls12() ? tls_transport_reason() : is_tls13() ? tls13_transport_reason() : 0; }
 
 /* The subject (DER Name) of the certificate a CERT_* error is about. */
 const unsigned char *tx_offender_ptr(void) { size_t len; return x509_policy_offender_subject(&len); }
@@ -77,7 +92,7 @@ size_t tx_offender_len(void) { size_t len; x509_policy_offender_subject(&len); r
 
 unsigned pin_add(const unsigned char *hash) { return x509_policy_add_pin(hash); }
 
-size_t peer_count(void) { return tx == &tls_transport ? x509_policy_peer_count() : 0; }
+size_t peer_count(void) { return is_tls() ? x509_policy_peer_count() : 0; }
 
 /* One field of certificate i of the peer chain summary (MH_PEER_*). */
 static const unsigned char *peer_field(size_t i, unsigned field, size_t *len) {
@@ -108,24 +123,27 @@ unsigned client_key_set(const unsigned char *der, size_t len) { return client_au
 unsigned client_detail(void) { return client_auth_detail(); }
 
 size_t session_export(unsigned char *out) {
-	return tx == &tls_transport ? tls_session_export(tls_transport_engine(), out) : 0;
+	return is_tls12() ? tls_session_export(tls_transport_engine(), out) : 0;
 }
 
 unsigned session_import(const unsigned char *src, size_t len) { return tls_session_import(src, len); }
 
-unsigned session_resumed(void) { return tx == &tls_transport && tls_session_resumed(tls_transport_engine()); }
+unsigned session_resumed(void) { return is_tls12() && tls_session_resumed(tls_transport_engine()); }
 
 /* The fragment length both sides agreed on: offered by BearSSL (record
  * buffer below a full record) and echoed in the ServerHello; else 0. */
 unsigned tls_max_fragment(void) {
-	if (tx != &tls_transport) {
+	if (is_tls13()) {
+		return tls13_transport_max_fragment();
+	}
+	if (!is_tls12()) {
 		return 0;
 	}
 	unsigned log = tls_transport_engine()->log_max_frag_len;
 	return log < LOG_FULL_RECORD && server_hello_has_extension(EXT_MAX_FRAGMENT_LENGTH) ? 1u << log : 0;
 }
 
-unsigned tls_suites(unsigned mask) { return (unsigned)tls_transport_set_suites(mask); }
+unsigned tls_suites(unsigned mask) { return (unsigned)suite_choice_set(mask); }
 
 void store_init(unsigned char *region, size_t size) { trust_store_init(region, size); }
 

@@ -4,6 +4,8 @@
 #include "x509/x509_policy.h"
 #include "tls12/client_auth.h"
 #include "profile.h"
+#include "engine_space.h"
+#include "x509/chain_setup.h"
 
 /* BSS: zero-filled at instantiation, so it costs no bytes in the .wasm file. */
 static unsigned char arena[MH_PROFILE_ARENA_BYTES] __attribute__((aligned(16)));
@@ -48,7 +50,9 @@ size_t memory_stack_peak(void) {
 	return MH_PROFILE_STACK_BYTES - a;
 }
 
+engine_space_t engine_space;
+
 size_t memory_tls_state(void) {
-	return sizeof(br_ssl_client_context) + sizeof(br_x509_minimal_context)
+	return sizeof engine_space + chain_setup_state_bytes()
 		+ sizeof(br_x509_decoder_context) + x509_policy_state_bytes() + client_auth_state_bytes();
 }

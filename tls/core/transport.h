@@ -29,11 +29,8 @@ extern const transport_class plain_transport;
 /* Opens the TLS engine over buf (the record buffer); name is the server name
  * for SNI and certificate checks. Returns 0 or an MH_ERR_* code. */
 int tls_transport_open(unsigned char *buf, size_t len,
-	const char *name, size_t name_len, int insecure, int anchors_on_demand);
-
-/* Restricts the suites the next tls_transport_open offers to the families
- * (MH_SUITE_*) in mask; 0, or MH_ERR_CONFIG when none of them is built in. */
-int tls_transport_set_suites(unsigned mask);
+	const char *name, size_t name_len, int insecure, int anchors_on_demand,
+	int downgrade_check);
 
 /* Trust anchors on demand (see issuer_sniffer.h): whether the host is being
  * asked for an issuer's anchors, the SHA-256 of that issuer Name, and the

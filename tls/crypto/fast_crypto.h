@@ -25,6 +25,13 @@ br_ghash ghash_simd_get(void);
 uint32_t p256_verify_asn1(const br_ec_impl *impl, const void *hash, size_t hash_len,
 	const br_ec_public_key *pk, const void *sig, size_t sig_len);
 
+/* The fastest implementation of each AEAD primitive in this build (the
+ * TLS 1.3 engine's records use them directly). */
+br_chacha20_run fast_crypto_chacha20(void);
+br_poly1305_run fast_crypto_poly1305(void);
+const br_block_ctr_class *fast_crypto_aes_ctr(void);
+br_ghash fast_crypto_ghash(void);
+
 /* Sets up AES-GCM and ChaCha20-Poly1305 records with the fastest
  * implementations this build has (instead of BearSSL's defaults). */
 void fast_crypto_install(br_ssl_engine_context *eng);

@@ -6,6 +6,8 @@
 #include "x509/trust_store.h"
 #include "x509/issuer_sniffer.h"
 #include "x509/x509_policy.h"
+#include "x509/chain_setup.h"
+#include "core/engine_space.h"
 #include "client_auth.h"
 #include "server_hello.h"
 #include "x509/server_identity.h"
@@ -14,11 +16,11 @@
 #include "crypto/fast_crypto.h"
 #include "tls_session.h"
 #include "core/profile.h"
+#include "core/suite_choice.h"
 #include "ec_choice.h"
 
-static br_ssl_client_context client;
-static br_x509_minimal_context x509;
-static server_identity identity;
+/* BearSSL's context shares static space with the TLS 1.3 engine's */
+#define client (engine_space.tls12)
 
 /* Forward secrecy and AEAD only: no static RSA, no CBC, no 3DES, no RC4.
  * ChaCha20-Poly1305 first: it is the fastest in portable code. Each suite
@@ -37,60 +39,30 @@ static const struct {
 #endif
 };
 #define SUITE_COUNT (sizeof suites / sizeof suites[0])
-#define SUITE_FAMILIES (MH_SUITE_CHACHA20_POLY1305 | MH_SUITE_AES_128_GCM | MH_SUITE_AES_256_GCM)
 
-/* What this connection offers, in the order above (all by default). */
-static uint16_t offered[SUITE_COUNT];
-static size_t offered_count;
-
-/* SHA-1 and MD5 are left out on purpose: certificates signed with them then
- * fail validation. SHA-224 is kept for the rare chain that uses it. */
-static const struct {
-	int id;
-	const br_hash_class *impl;
-} hashes[] = {
-	{ br_sha256_ID, &br_sha256_vtable }, { br_sha384_ID, &br_sha384_vtable },
-#if !MH_NO_SHA_224_512
-	{ br_sha224_ID, &br_sha224_vtable }, { br_sha512_ID, &br_sha512_vtable },
-#endif
-};
-
-/* Restricts the offer to the families in mask; MH_ERR_CONFIG (offer
- * unchanged) when the mask names an unknown family or none this build has. */
-int tls_transport_set_suites(unsigned mask) {
+/* The suites of the families the host chose (suite_choice.h), in order. */
+static size_t offer_suites(uint16_t *out) {
 	size_t n = 0;
-	uint16_t chosen[SUITE_COUNT];
 	for (size_t i = 0; i < SUITE_COUNT; i++) {
-		if (mask & suites[i].family) chosen[n++] = suites[i].id;
+		if (suite_choice_mask() & suites[i].family) out[n++] = suites[i].id;
 	}
-	if ((mask & ~(unsigned)SUITE_FAMILIES) != 0 || n == 0) {
-		return MH_ERR_CONFIG;
-	}
-	memcpy(offered, chosen, n * sizeof chosen[0]);
-	offered_count = n;
-	return 0;
-}
-
-static void offer_defaults(void) {
-	if (offered_count == 0) {
-		tls_transport_set_suites(SUITE_FAMILIES);
-	}
+	return n;
 }
 
 static int suite_offered(unsigned suite) {
-	for (size_t i = 0; i < offered_count; i++) {
-		if (offered[i] == suite) return 1;
+	for (size_t i = 0; i < SUITE_COUNT; i++) {
+		if (suites[i].id == suite) return (suite_choice_mask() & suites[i].family) != 0;
 	}
 	return 0;
 }
 
-/* Public keys below 2048 bits (256 bytes) are refused. */
-#define MIN_RSA_BYTES 256
-
-/* Days from 0000-01-01 (proleptic Gregorian, as BearSSL counts) to 1970-01-01. */
-#define DAYS_TO_UNIX_EPOCH 719528
-
 static int open_failed;
+
+/* RFC 8446 §4.1.3: a TLS 1.3 server that negotiates TLS 1.2 ends its random
+ * with this; when we would have taken TLS 1.3, seeing it means someone on
+ * the path pushed the server down. */
+static const unsigned char downgrade_sentinel[8] = { 'D', 'O', 'W', 'N', 'G', 'R', 'D', 1 };
+static int downgrade_check, downgraded;
 
 /* Set when the peer ended the stream after asking for our client
  * certificate but before the handshake completed: servers that refuse a
@@ -115,58 +87,34 @@ static void configure_engine(void) {
 	 * encrypted, past the issuer sniffer (issuer_sniffer.h), and HTTP/1.1
 	 * clients have no use for it. */
 	br_ssl_engine_add_flags(eng, BR_OPT_NO_RENEGOTIATION);
-	offer_defaults();
-	br_ssl_engine_set_suites(eng, offered, offered_count);
+	uint16_t offered[SUITE_COUNT];
+	br_ssl_engine_set_suites(eng, offered, offer_suites(offered));
 	/* no RSA key exchange is offered, so no RSA encryption (rsapub) is set */
 	br_ssl_engine_set_default_rsavrfy(eng);
 	br_ssl_engine_set_ec(eng, ec_choice());
-#if MH_COMPACT_CRYPTO
-	br_ssl_engine_set_ecdsa(eng, br_ecdsa_vrfy_asn1_get_default());
-#else
-	/* our variable-time P-256 verification (public data only); BearSSL's for other curves */
-	br_ssl_engine_set_ecdsa(eng, &p256_verify_asn1);
+	br_ssl_engine_set_ecdsa(eng, chain_setup_ecdsa());
+	br_ssl_engine_set_hash(eng, br_sha256_ID, &br_sha256_vtable);
+	br_ssl_engine_set_hash(eng, br_sha384_ID, &br_sha384_vtable);
+#if !MH_NO_SHA_224_512
+	br_ssl_engine_set_hash(eng, br_sha224_ID, &br_sha224_vtable);
+	br_ssl_engine_set_hash(eng, br_sha512_ID, &br_sha512_vtable);
 #endif
-	for (size_t i = 0; i < sizeof hashes / sizeof hashes[0]; i++) {
-		br_ssl_engine_set_hash(eng, hashes[i].id, hashes[i].impl);
-	}
 	br_ssl_engine_set_prf_sha256(eng, &br_tls12_sha256_prf);
 	br_ssl_engine_set_prf_sha384(eng, &br_tls12_sha384_prf);
 	/* AES-GCM and ChaCha20-Poly1305 with our faster primitives (scalar BearSSL without SIMD) */
 	fast_crypto_install(eng);
 }
 
-static void configure_x509(int insecure) {
-	br_x509_minimal_init(&x509, &br_sha256_vtable,
-		trust_store_anchors(), trust_store_count());
-	for (size_t i = 0; i < sizeof hashes / sizeof hashes[0]; i++) {
-		br_x509_minimal_set_hash(&x509, hashes[i].id, hashes[i].impl);
-	}
-	br_x509_minimal_set_rsa(&x509, br_ssl_engine_get_rsavrfy(&client.eng));
-	br_x509_minimal_set_ecdsa(&x509, br_ssl_engine_get_ec(&client.eng),
-		br_ssl_engine_get_ecdsa(&client.eng));
-	br_x509_minimal_set_minrsa(&x509, MIN_RSA_BYTES);
-	/* Dates are never skipped: without a plausible clock the days stay 0 and
-	 * BearSSL fails with BR_ERR_X509_TIME_UNKNOWN. */
-	int64_t now = wasi_unix_seconds();
-	if (now >= 0) {
-		br_x509_minimal_set_time(&x509,
-			(uint32_t)(now / 86400) + DAYS_TO_UNIX_EPOCH, (uint32_t)(now % 86400));
-	}
-	br_ssl_engine_set_x509(&client.eng, x509_policy_start(&x509, &identity, insecure));
-}
-
 int tls_transport_open(unsigned char *buf, size_t len,
-	const char *name, size_t name_len, int insecure, int anchors_on_demand)
+	const char *name, size_t name_len, int insecure, int anchors_on_demand,
+	int check_downgrade)
 {
-	/* SNI carries DNS names only (RFC 6066 forbids IP literals); the name
-	 * check is the policy's, so BearSSL gets the name for SNI alone. */
-	static char sni[256];
 	open_failed = 1;
-	if (server_identity_parse(&identity, name, name_len) != 0) {
+	if (chain_setup_identity(name, name_len) != 0) {
 		return MH_ERR_CONFIG;
 	}
 	configure_engine();
-	configure_x509(insecure);
+	br_ssl_engine_set_x509(&client.eng, chain_setup_start(insecure));
 	if (client_auth_install(&client) != 0) {
 		return MH_ERR_CONFIG;
 	}
@@ -183,19 +131,15 @@ int tls_transport_open(unsigned char *buf, size_t len,
 	on_demand.broken = 0;
 	on_demand.held = 0;
 	issuer_sniffer_reset();
-	const char *sni_name = 0;
-	if (identity.type == IDENTITY_DNS) {
-		memcpy(sni, identity.value, identity.len);
-		sni[identity.len] = 0;
-		sni_name = sni;
-	}
 	server_hello_reset();
 	closed_on_client_cert = 0;
+	downgrade_check = check_downgrade;
+	downgraded = 0;
 	/* offer an imported session (resume = 1) when there is one, unless its
 	 * suite is not offered now: the server would resume with it, and BearSSL
 	 * refuses a suite it did not offer */
 	int resume = tls_session_offer(&client.eng) && suite_offered(client.eng.session.cipher_suite);
-	if (!br_ssl_client_reset(&client, sni_name, resume)) {
+	if (!br_ssl_client_reset(&client, chain_setup_sni(), resume)) {
 		return MH_ERR_CONFIG;
 	}
 	open_failed = 0;
@@ -204,8 +148,18 @@ int tls_transport_open(unsigned char *buf, size_t len,
 
 static void give_scanned_bytes(void);
 
+/* Once BearSSL has read the ServerHello (and before our next flight goes
+ * out: the host asks for the state first), its random is checked. */
+static int downgrade_seen(void) {
+	if (downgrade_check && !downgraded && server_hello_version() == BR_TLS12
+		&& memcmp(client.eng.server_random + 24, downgrade_sentinel, 8) == 0) {
+		downgraded = 1;
+	}
+	return downgraded;
+}
+
 static unsigned tls_state(void) {
-	if (closed_on_client_cert || on_demand.broken) {
+	if (closed_on_client_cert || on_demand.broken || downgrade_seen()) {
 		return BR_SSL_CLOSED;
 	}
 	unsigned st = br_ssl_engine_current_state(&client.eng);
@@ -287,8 +241,7 @@ const unsigned char *tls_transport_anchor_query(void) {
 /* The host added what it has for the pending issuer: let BearSSL see the
  * anchors, then the rest of the held bytes. */
 void tls_transport_anchor_resume(void) {
-	x509.trust_anchors = trust_store_anchors();
-	x509.trust_anchors_num = trust_store_count();
+	chain_setup_refresh_anchors();
 	issuer_sniffer_resume();
 	if (on_demand.held) {
 		give_scanned_bytes();
@@ -387,6 +340,9 @@ static int tls_error(void) {
 	if (on_demand.broken) {
 		return MH_ERR_INTERNAL;
 	}
+	if (downgraded) {
+		return MH_ERR_TLS_HANDSHAKE;
+	}
 	return map_error(br_ssl_engine_last_error(&client.eng));
 }
 
@@ -396,6 +352,9 @@ static int tls_detail(void) {
 
 int tls_transport_reason(void) {
 	int err = br_ssl_engine_last_error(&client.eng);
+	if (downgraded) {
+		return MH_REASON_DOWNGRADE;
+	}
 	if (closed_on_client_cert) {
 		return client_auth_sent() ? MH_REASON_CLIENT_CERT_REJECTED : MH_REASON_CLIENT_CERT_REQUESTED;
 	}

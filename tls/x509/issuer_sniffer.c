@@ -217,3 +217,19 @@ size_t issuer_sniffer_scan(const unsigned char *buf, size_t len) {
 	}
 	return s.layer == STOPPED && !s.pending ? len : i;
 }
+
+void issuer_sniffer_cert_start(size_t len) {
+	der_walker_init(&s.der, &issuer_visitor, 0, (uint32_t)len);
+	s.has_version = 0;
+	s.cert_left = len;
+	s.pending = 0;
+}
+
+size_t issuer_sniffer_cert_scan(const unsigned char *buf, size_t len) {
+	size_t i = 0;
+	while (i < len && !s.pending && s.cert_left != 0) {
+		der_walker_push(&s.der, buf + i++, 1);
+		s.cert_left--;
+	}
+	return s.pending ? i : len;
+}

@@ -27,4 +27,12 @@ const unsigned char *issuer_sniffer_hash(void);
 
 void issuer_sniffer_resume(void);
 
+/* TLS 1.3 sends its certificates encrypted, so its engine gives the
+ * sniffer each certificate's DER after decryption instead of the record
+ * stream: cert_start with the certificate's length, then its bytes in
+ * order; cert_scan returns how many may be given to the X.509 engine now,
+ * as issuer_sniffer_scan does. */
+void issuer_sniffer_cert_start(size_t len);
+size_t issuer_sniffer_cert_scan(const unsigned char *buf, size_t len);
+
 #endif

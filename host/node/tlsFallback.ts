@@ -1,0 +1,63 @@
+// The TLS version policy of opening a connection: TLS 1.3 first when the
+// range allows it; a server that answers with TLS 1.2 is connected to again
+// with TLS 1.2 (when allowed) and remembered per origin (tlsVersions.ts); a
+// TLS 1.2 handshake that TLS 1.3 could have replaced checks the RFC 8446
+// 4.1.3 downgrade sentinel.
+import { OpenFlag } from './generated/spec.js';
+import { MicroHttpsError } from './errors.js';
+import { originKey, cachedSession } from './sessions.js';
+import { anchorIndex } from './anchorCache.js';
+import { versionRange, tryTls13, rememberTls12, forgetTls12, withClientCertificate } from './tlsVersions.js';
+import type { Connection, ConnectionOptions } from './connection.js';
+
+/** What this policy decides for one attempt; set here only. */
+export interface EngineChoice {
+  /** Open with the TLS 1.3 engine. */
+  tls13?: boolean;
+  /** TLS 1.2 where TLS 1.3 was acceptable: refuse a downgraded server. */
+  downgradeCheck?: boolean;
+}
+
+type OpenOnce = (options: ConnectionOptions) => Promise<Connection>;
+
+/** The core's OPEN_* flags for the engine chosen. */
+export function versionFlags(options: EngineChoice): number {
+  return (options.tls13 ? OpenFlag.TLS13 : 0) | (options.downgradeCheck ? OpenFlag.DOWNGRADE_CHECK : 0);
+}
+
+/** Opens with `openOnce`, with TLS 1.3 first and one fallback to TLS 1.2 when the range allows it. */
+export async function openWithVersionFallback(options: ConnectionOptions, openOnce: OpenOnce): Promise<Connection> {
+  if (!options.tls) return openOnce(options);
+  let range = versionRange(options.minVersion, options.maxVersion);
+  if (options.cert !== undefined || options.key !== undefined) range = withClientCertificate(range);
+  const origin = originKey(options.host, options.port, options.servername ?? options.host, 'versions');
+  const tls12Session = options.session !== undefined || (options.sessionCache !== false && cachedSessionFor(options) !== undefined);
+  // The sentinel is checked where TLS 1.2 follows a refusal of TLS 1.3 (an
+  // attacker can fake one); resuming a TLS 1.2 session is our own choice.
+  const tls12 = { ...options, tls13: false, downgradeCheck: range.max === '1.3' && !tls12Session };
+  if (!tryTls13(range, origin, tls12Session)) return openTls12(tls12, origin, openOnce);
+  try {
+    return await openOnce({ ...options, tls13: true, downgradeCheck: false });
+  } catch (err) {
+    if (!(err instanceof MicroHttpsError) || err.reason !== 'SERVER_TLS12' || range.min === '1.3') throw err;
+    if (options.socket && !options.reopenSocket) throw err;
+    rememberTls12(origin);
+    const socket = options.socket ? await options.reopenSocket!() : undefined;
+    return openTls12({ ...tls12, downgradeCheck: true, socket }, origin, openOnce);
+  }
+}
+
+/** TLS 1.2; a downgraded server is refused and its origin tried with TLS 1.3 next time. */
+async function openTls12(options: ConnectionOptions, origin: string, openOnce: OpenOnce): Promise<Connection> {
+  try {
+    return await openOnce(options);
+  } catch (err) {
+    if (err instanceof MicroHttpsError && err.reason === 'DOWNGRADE') forgetTls12(origin);
+    throw err;
+  }
+}
+
+/** The session kept for this connection's origin, if any (sessions are per trust store too). */
+function cachedSessionFor(options: ConnectionOptions): Uint8Array | undefined {
+  return cachedSession(originKey(options.host, options.port, options.servername ?? options.host, anchorIndex(options.ca).digest));
+}
