@@ -33,7 +33,7 @@ async function withServer(key, tlsOptions, fn) {
   }
 }
 
-// the TLS 1.2 suites and curves the small core keeps (tls13-handshake and memory-budgets run it over TLS 1.3)
+// the TLS 1.2 suites and curves the small core keeps (it is built without TLS 1.3: MH_NO_TLS13)
 const fetchSmall = (url, ca, extra = {}) => get(url, { core: 'small', ca, lookup: loopback, sessionCache: false, timeout: 10_000, maxVersion: '1.2', ...extra });
 
 const kept = [
@@ -84,6 +84,21 @@ test('small core: a P-256 leaf under a P-384 CA key is refused with CERT_INVALID
   } finally {
     await server.close();
   }
+});
+
+test('small core: TLS 1.2 only: a TLS 1.3 server is reached over TLS 1.2 by default, and minVersion 1.3 is CONFIG before any connection', async () => {
+  assert.ok(small.tls.includes('MH_NO_TLS13'));
+  await withServer('ec-p256', { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3' }, async (url, ca) => {
+    const res = await get(url, { core: 'small', ca, lookup: loopback, sessionCache: false, timeout: 10_000 });
+    assert.equal(res.tls.version, 'TLSv1.2');
+    await res.bytes();
+    let dialed = 0;
+    const counting = async () => { dialed++; return loopback(); };
+    const err = await rejection(() => get(url, { core: 'small', ca, lookup: counting, minVersion: '1.3' }));
+    assert.equal(err.code, 'CONFIG');
+    assert.match(err.message, /the 'small' core is built without TLS 1\.3/);
+    assert.equal(dialed, 0);
+  });
 });
 
 test('small core: client certificates are refused up front with CONFIG, and by the core with DETAIL.NOT_IN_PROFILE', async () => {

@@ -69,7 +69,7 @@ test('an AES-only server and a ChaCha20-only client: TLS_HANDSHAKE naming the su
   assert.equal(small?.code, 'TLS_HANDSHAKE');
 });
 
-for (const core of ['full', 'small']) {
+for (const core of ['full', 'portable']) {
   test(`${core} core, TLS 1.3: an AES-first server picks TLS_AES_128_GCM_SHA256 by default; each family is its one TLS 1.3 suite`, async () => {
     const tls13 = { core, maxVersion: '1.3' };
     assert.equal(await fetchCipher(aesFirst13, tls13), 'TLS_AES_128_GCM_SHA256');

@@ -85,7 +85,7 @@ after(() => pki.cleanup());
 
 const ALLOWED = new Set(['TLS_PROTOCOL', 'TLS_HANDSHAKE', 'CLOSED']);
 
-for (const [profile, runs] of [['full', RUNS], ['small', Math.ceil(RUNS / 2)]]) {
+for (const [profile, runs] of [['full', RUNS], ['portable', Math.ceil(RUNS / 2)]]) {
   test(`hostile TLS 1.3 server, ${profile} core: ${runs} seeded connections (seed ${SEED}) end in an error code, memory unchanged`, async (t) => {
     const rand = prng(SEED);
     const kinds = [];

@@ -48,9 +48,9 @@ export const PROFILES = [
     // API response: 4 KiB of head, 1 KiB of request head, one trust anchor.
     arenaBytes: 26 * 1024, stackBytes: 8 * 1024, xferBytes: 2048,
     limits: { headerBytes: 4096, headerCount: 32, headerLineBytes: 4096, trailerBytes: 1024, requestHeadBytes: 1024, trustStoreBytes: 2048 },
-    tls: ['MH_NO_CLIENT_CERTS', 'MH_NO_LARGE_CURVES', 'MH_NO_AES_256', 'MH_NO_SHA_224_512', 'MH_COMPACT_CRYPTO'],
+    tls: ['MH_NO_CLIENT_CERTS', 'MH_NO_LARGE_CURVES', 'MH_NO_AES_256', 'MH_NO_SHA_224_512', 'MH_NO_TLS13', 'MH_COMPACT_CRYPTO'],
     memoryBudget: { records16k: 60 * 1024, mfl1024: 45 * 1024 },
-    doc: 'least RAM and code: no SIMD; ECDHE-ECDSA/RSA with AES-128-GCM or ChaCha20-Poly1305 on P-256 or X25519, SHA-256/384; no client certificates; limits for API responses',
+    doc: 'least RAM and code: no SIMD; TLS 1.2 only (BearSSL engine; our TLS 1.3 engine would add about 13 KB of code); ECDHE-ECDSA/RSA with AES-128-GCM or ChaCha20-Poly1305 on P-256 or X25519, SHA-256/384; no client certificates; limits for API responses',
   },
 ];
 

@@ -7,7 +7,7 @@ import { OpenFlag } from './generated/spec.js';
 import { MicroHttpsError } from './errors.js';
 import { originKey, cachedSession } from './sessions.js';
 import { anchorIndex } from './anchorCache.js';
-import { versionRange, tryTls13, rememberTls12, forgetTls12, withClientCertificate } from './tlsVersions.js';
+import { versionRange, tryTls13, rememberTls12, forgetTls12, withClientCertificate, withinCore } from './tlsVersions.js';
 import type { Connection, ConnectionOptions } from './connection.js';
 
 /** What this policy decides for one attempt; set here only. */
@@ -28,7 +28,7 @@ export function versionFlags(options: EngineChoice): number {
 /** Opens with `openOnce`, with TLS 1.3 first and one fallback to TLS 1.2 when the range allows it. */
 export async function openWithVersionFallback(options: ConnectionOptions, openOnce: OpenOnce): Promise<Connection> {
   if (!options.tls) return openOnce(options);
-  let range = versionRange(options.minVersion, options.maxVersion);
+  let range = withinCore(versionRange(options.minVersion, options.maxVersion), options.core ?? 'full');
   if (options.cert !== undefined || options.key !== undefined) range = withClientCertificate(range);
   const origin = originKey(options.host, options.port, options.servername ?? options.host, 'versions');
   const tls12Session = options.session !== undefined || (options.sessionCache !== false && cachedSessionFor(options) !== undefined);

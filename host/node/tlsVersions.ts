@@ -5,6 +5,7 @@
 // extra TCP connect and round trip; the origin is then remembered here and
 // later connections go straight to TLS 1.2.
 import { hostError } from './errors.js';
+import { coreProfiles, type CoreProfile } from './generated/spec.js';
 
 export type TlsVersion = '1.2' | '1.3';
 
@@ -52,6 +53,14 @@ export function rememberTls12(origin: string): void {
  */
 export function tryTls13(range: VersionRange, origin: string, tls12Session: boolean): boolean {
   return range.max === '1.3' && (range.min === '1.3' || (!speaksOnlyTls12(origin) && !tls12Session));
+}
+
+/** The range a core can speak: a profile built without TLS 1.3 (MH_NO_TLS13, the small one) speaks TLS 1.2 only. */
+export function withinCore(range: VersionRange, profile: CoreProfile): VersionRange {
+  const leftOut: readonly string[] = coreProfiles[profile].tlsLeftOut;
+  if (!leftOut.includes('MH_NO_TLS13')) return range;
+  if (range.min === '1.3') throw hostError('CONFIG', `the '${profile}' core is built without TLS 1.3: minVersion '1.3' needs core 'full' or 'portable'`);
+  return { min: '1.2', max: '1.2' };
 }
 
 /** The range for a connection with a client certificate: those are TLS 1.2 only for now. */

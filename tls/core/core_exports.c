@@ -33,6 +33,7 @@ static size_t last_window_len;
 
 unsigned tx_open(unsigned flags, unsigned char *buf, size_t len, const char *name, size_t name_len) {
 	if ((flags & MH_OPEN_TLS) && (flags & MH_OPEN_TLS13)) {
+		if (MH_NO_TLS13) return MH_ERR_CONFIG; /* this profile has no TLS 1.3 engine */
 		tx = &tls13_transport;
 		return tls13_transport_open(buf, len, name, name_len, (flags & MH_OPEN_INSECURE) != 0,
 			(flags & MH_OPEN_ANCHORS_ON_DEMAND) != 0);
@@ -47,7 +48,8 @@ unsigned tx_open(unsigned flags, unsigned char *buf, size_t len, const char *nam
 }
 
 static int is_tls12(void) { return tx == &tls_transport; }
-static int is_tls13(void) { return tx == &tls13_transport; }
+/* Constant 0 in a profile without TLS 1.3, so the engine is not linked in. */
+static int is_tls13(void) { return !MH_NO_TLS13 && tx == &tls13_transport; }
 static int is_tls(void) { return is_tls12() || is_tls13(); }
 
 unsigned tx_state(void) { return tx->state(); }

@@ -20,6 +20,8 @@
  *   MH_NO_LARGE_CURVES  P-384 and P-521 (ECDHE and certificate keys)
  *   MH_NO_AES_256       the AES-256-GCM suites
  *   MH_NO_SHA_224_512   SHA-224 and SHA-512 certificate signatures
+ *   MH_NO_TLS13         our TLS 1.3 engine (tls/tls13/): TLS 1.2 only, with
+ *                       BearSSL's engine; an OPEN_TLS13 open is ERR_CONFIG
  * and one that trades speed for code size:
  *   MH_COMPACT_CRYPTO   BearSSL's generic i31 curve code instead of its
  *                       specialised P-256 and X25519 code, 32-bit AES/GHASH */
@@ -34,6 +36,9 @@
 #endif
 #ifndef MH_NO_SHA_224_512
 #define MH_NO_SHA_224_512 0
+#endif
+#ifndef MH_NO_TLS13
+#define MH_NO_TLS13 0
 #endif
 #ifndef MH_COMPACT_CRYPTO
 #define MH_COMPACT_CRYPTO 0
