@@ -80,7 +80,7 @@ export class Connection {
     this.#anchors = anchors;
     this.options = options;
     this.readTimeout = options.timeout.read;
-    this.sessionOrigin = originKey(options.host, options.port, options.servername ?? options.host, anchors?.digest ?? 'plain');
+    this.sessionOrigin = originKey(options, anchors?.digest ?? 'plain');
   }
 
   /** Resolves, connects and (for TLS) completes the handshake with full validation. */

@@ -50,6 +50,12 @@ const WASI_EINVAL = 28;
 /** Host clock for certificate dates; tests and boards without time can replace it. */
 export type WallClock = () => number | undefined;
 
+/** Whether a build profile leaves out a TLS feature (a tls/core/profile.h macro, e.g. MH_NO_TLS13). */
+export function profileLeavesOut(profile: CoreProfile, feature: string): boolean {
+  const leftOut: readonly string[] = coreProfiles[profile].tlsLeftOut;
+  return leftOut.includes(feature);
+}
+
 export class Core {
   readonly x: CoreExports;
 

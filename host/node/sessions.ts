@@ -10,8 +10,10 @@ const MAX_ORIGINS = 256;
 
 const sessions = new Map<string, Uint8Array>();
 
-export function originKey(host: string, port: number, servername: string, trustDigest: string): string {
-  return JSON.stringify([host.toLowerCase(), port, servername.toLowerCase(), trustDigest]);
+/** The key of a connection's origin: host, port, the server name it checks (the host unless servername is given), and what it trusts. */
+export function originKey(target: { host: string; port: number; servername?: string }, trustDigest: string): string {
+  const servername = target.servername ?? target.host;
+  return JSON.stringify([target.host.toLowerCase(), target.port, servername.toLowerCase(), trustDigest]);
 }
 
 export function cachedSession(origin: string): Uint8Array | undefined {

@@ -3,7 +3,8 @@
 // core has. ChaCha20-Poly1305 only is the choice
 // for a server known to support it when AES-GCM would be slow (WAMR's
 // interpreters); it cannot reach a server that accepts AES-GCM only.
-import { Suite, coreProfiles, type CoreProfile } from './generated/spec.js';
+import { Suite, type CoreProfile } from './generated/spec.js';
+import { profileLeavesOut } from './core.js';
 import { hostError } from './errors.js';
 
 export type SuiteName = keyof typeof Suite;
@@ -13,8 +14,7 @@ const known = SUITE_NAMES as SuiteName[];
 
 /** The suites a profile has, in the order the core offers them. */
 function builtIn(profile: CoreProfile): SuiteName[] {
-  const leftOut: readonly string[] = coreProfiles[profile].tlsLeftOut;
-  return known.filter((s) => !(s === 'AES_256_GCM' && leftOut.includes('MH_NO_AES_256')));
+  return known.filter((s) => !(s === 'AES_256_GCM' && profileLeavesOut(profile, 'MH_NO_AES_256')));
 }
 
 /** Checks a `suites` option and turns it into mh_tls_suites' mask (CONFIG for a wrong value). */

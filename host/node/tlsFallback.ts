@@ -30,7 +30,7 @@ export async function openWithVersionFallback(options: ConnectionOptions, openOn
   if (!options.tls) return openOnce(options);
   let range = withinCore(versionRange(options.minVersion, options.maxVersion), options.core ?? 'full');
   if (options.cert !== undefined || options.key !== undefined) range = withClientCertificate(range);
-  const origin = originKey(options.host, options.port, options.servername ?? options.host, 'versions');
+  const origin = originKey(options, 'versions');
   const tls12Session = options.session !== undefined || (options.sessionCache !== false && cachedSessionFor(options) !== undefined);
   // The sentinel is checked where TLS 1.2 follows a refusal of TLS 1.3 (an
   // attacker can fake one); resuming a TLS 1.2 session is our own choice.
@@ -59,5 +59,5 @@ async function openTls12(options: ConnectionOptions, origin: string, openOnce: O
 
 /** The session kept for this connection's origin, if any (sessions are per trust store too). */
 function cachedSessionFor(options: ConnectionOptions): Uint8Array | undefined {
-  return cachedSession(originKey(options.host, options.port, options.servername ?? options.host, anchorIndex(options.ca).digest));
+  return cachedSession(originKey(options, anchorIndex(options.ca).digest));
 }

@@ -5,7 +5,8 @@
 // extra TCP connect and round trip; the origin is then remembered here and
 // later connections go straight to TLS 1.2.
 import { hostError } from './errors.js';
-import { coreProfiles, type CoreProfile } from './generated/spec.js';
+import type { CoreProfile } from './generated/spec.js';
+import { profileLeavesOut } from './core.js';
 
 export type TlsVersion = '1.2' | '1.3';
 
@@ -57,8 +58,7 @@ export function tryTls13(range: VersionRange, origin: string, tls12Session: bool
 
 /** The range a core can speak: a profile built without TLS 1.3 (MH_NO_TLS13, the small one) speaks TLS 1.2 only. */
 export function withinCore(range: VersionRange, profile: CoreProfile): VersionRange {
-  const leftOut: readonly string[] = coreProfiles[profile].tlsLeftOut;
-  if (!leftOut.includes('MH_NO_TLS13')) return range;
+  if (!profileLeavesOut(profile, 'MH_NO_TLS13')) return range;
   if (range.min === '1.3') throw hostError('CONFIG', `the '${profile}' core is built without TLS 1.3: minVersion '1.3' needs core 'full' or 'portable'`);
   return { min: '1.2', max: '1.2' };
 }
