@@ -34,13 +34,18 @@ after(async () => {
 const MODES = [['records16k', '16 KiB records', undefined], ['mfl1024', 'MFL 1024', 1024]];
 
 async function getOnce(core, maxFragment, ca, maxVersion = '1.2') {
-  // sessionCache off: every GET is a full handshake with the whole chain
-  const res = await get(`https://localhost:${server.port}/`, { core, maxFragment, ca, maxVersion, lookup: loopback, sessionCache: false, timeout: 10_000 });
+  return (await fetchOnce(core, maxFragment, ca, maxVersion)).memory;
+}
+
+async function fetchOnce(core, maxFragment, ca, maxVersion, session = undefined) {
+  // sessionCache off: every GET is a full handshake with the whole chain, unless a session is given
+  const res = await get(`https://localhost:${server.port}/`, { core, maxFragment, ca, maxVersion, lookup: loopback, sessionCache: false, session, timeout: 10_000 });
   assert.equal(res.tls.version, maxVersion === '1.3' ? 'TLSv1.3' : 'TLSv1.2');
+  assert.equal(res.tls.resumed, session !== undefined);
   assert.equal(res.status, 200);
   assert.equal((await res.bytes()).length, BODY.length);
   assert.equal(res.tls.maxFragment ?? 0, maxFragment ?? 0);
-  return res.memory;
+  return { memory: res.memory, session: res.tls.session };
 }
 
 for (const profile of PROFILES) {
@@ -73,6 +78,13 @@ for (const profile of PROFILES.filter((p) => !(p.tls ?? []).includes('MH_NO_TLS1
       assert.ok(thirteen.USED_PEAK <= twelve.USED_PEAK + TLS13_EXTRA, `${thirteen.USED_PEAK} vs ${twelve.USED_PEAK}`);
       assert.ok(thirteen.USED_PEAK <= profile.memoryBudget[mode] + TLS13_EXTRA);
       assert.ok(thirteen.STACK_SIZE - thirteen.STACK_PEAK >= STACK_HEADROOM, `stack peak ${thirteen.STACK_PEAK} of ${thirteen.STACK_SIZE}`);
+    });
+    test(`${profile.name} core: a resumed TLS 1.3 GET (ticket) with ${label} stays within the TLS 1.3 budget`, async (t) => {
+      const full = await fetchOnce(profile.name, maxFragment, [pki.root.certPem], '1.3');
+      const resumed = (await fetchOnce(profile.name, maxFragment, [pki.root.certPem], '1.3', full.session)).memory;
+      t.diagnostic(`${profile.name}, ${label}: resumed TLS 1.3 used ${resumed.USED_PEAK} B (stack peak ${resumed.STACK_PEAK}), full ${full.memory.USED_PEAK} B`);
+      assert.ok(resumed.USED_PEAK <= profile.memoryBudget[mode] + TLS13_EXTRA, `${resumed.USED_PEAK} bytes used`);
+      assert.ok(resumed.STACK_SIZE - resumed.STACK_PEAK >= STACK_HEADROOM, `stack peak ${resumed.STACK_PEAK} of ${resumed.STACK_SIZE}`);
     });
   }
 }

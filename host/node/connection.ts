@@ -8,7 +8,7 @@ import { SocketPump } from './socketPump.js';
 import type { Core } from './core.js';
 import type { AnchorIndex } from './anchorIndex.js';
 import { Headers } from './headers.js';
-import { originKey, cachedSession, rememberSession, forgetSession } from './sessions.js';
+import { originKey, rememberSession, forgetSession } from './sessions.js';
 import { tlsFacts, type TlsFacts } from './tlsFacts.js';
 import { tlsFailure } from './tlsErrors.js';
 import { offeredSuites } from './suites.js';
@@ -16,7 +16,7 @@ import { anchorIndex } from './anchorCache.js';
 import { setUpCore, offerSession } from './coreSetup.js';
 import { addressesOf, connectFirst, withDeadline } from './dial.js';
 import { openWithFragmentFallback } from './maxFragment.js';
-import { openWithVersionFallback, versionFlags, type EngineChoice } from './tlsFallback.js';
+import { openWithVersionFallback, versionFlags, sessionFor, type EngineChoice } from './tlsFallback.js';
 import type { ConnectionSettings, Timeouts } from './options.js';
 
 export type { TlsFacts } from './tlsFacts.js';
@@ -104,7 +104,7 @@ export class Connection {
     const connected = Date.now();
     const conn = new Connection(core, new SocketPump(socket), options, anchors);
     const origin = conn.sessionOrigin;
-    const offered = options.tls ? options.session ?? (options.sessionCache === false ? undefined : cachedSession(origin)) : undefined;
+    const offered = sessionFor(options, origin);
     try {
       if (offered) offerSession(core, offered);
       const name = encoder.encode(options.servername ?? options.host);
@@ -114,7 +114,7 @@ export class Connection {
       if (code !== 0) throw coreError(code, core.x.mh_error_detail(), `opening the connection to ${options.servername ?? options.host}`);
       await conn.next('tls', deadline - Date.now());
       conn.timings = { dns: resolved - started, connect: connected - resolved, tls: Date.now() - connected };
-      if (options.tls) conn.#keepSession(origin);
+      if (options.tls) conn.#keepSession(offered);
       return conn;
     } catch (err) {
       // a session that did not lead to a connection is not offered again
@@ -124,12 +124,17 @@ export class Connection {
     }
   }
 
-  #keepSession(origin: string): void {
+  /** Takes the newest session: TLS 1.3 tickets arrive after the handshake, so this runs again at the response head and when idle. */
+  #keepSession(offered?: Uint8Array): void {
     const x = this.core.x;
+    // a resumed connection keeps its session even when no newer one comes
+    if (offered && x.mh_tls_resumed() === 1) this.#session = offered;
     const len = x.mh_session_export();
     if (len === 0) return;
-    this.#session = Uint8Array.from(this.core.view(x.mh_xfer_ptr(), len));
-    if (this.options.sessionCache !== false) rememberSession(origin, this.#session);
+    const session = Uint8Array.from(this.core.view(x.mh_xfer_ptr(), len));
+    if (this.#session && Buffer.compare(session, this.#session) === 0) return;
+    this.#session = session;
+    if (this.options.sessionCache !== false) rememberSession(this.sessionOrigin, session);
   }
 
   /** Runs the core until it has an HTTP-level event; throws its error. */
@@ -310,7 +315,9 @@ export class Connection {
   }
 
   get tlsInfo(): TlsFacts | undefined {
-    return this.options.tls ? tlsFacts(this.core.x, this.options.insecure === true, this.#session) : undefined;
+    if (!this.options.tls) return undefined;
+    if (!this.#closed) this.#keepSession();
+    return tlsFacts(this.core.x, this.options.insecure === true, () => this.#session);
   }
 
   /** Orderly close: TLS close_notify (best effort), then the socket. */
@@ -319,6 +326,7 @@ export class Connection {
     this.#closed = true;
     try {
       if (this.options.tls && this.#pump.usable) {
+        this.#keepSession();
         this.core.x.mh_close();
         while (this.core.x.mh_step() === Event.SEND) await this.#sendPending(CLOSE_NOTIFY_TIMEOUT, 'close');
       }
@@ -342,6 +350,7 @@ export class Connection {
 
   /** Marks the connection idle in a pool (it must not keep the process alive) or busy. */
   setIdle(idle: boolean): void {
+    if (idle && this.options.tls) this.#keepSession();
     this.#pump.setIdle(idle);
   }
 

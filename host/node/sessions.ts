@@ -3,10 +3,22 @@
 // certificate exchange and key agreement. The trust anchors (their digest) are
 // part of the key: a session validated against one `ca` is never resumed under
 // another. Bytes come from the core's
-// mh_session_export and hold the master secret: they never leave this
+// mh_session_export and hold the master secret or the PSK: they never leave this
 // process unless the caller takes them (Response.tls.session).
+//
+// The newest session of an origin is offered until a newer one arrives: a
+// TLS 1.3 server sends a new ticket on every full handshake, but not always
+// on a resumed one (Node's https server does not), so a ticket may be
+// offered again, as Node's own client does. A ticket whose ticket_lifetime
+// (at most seven days) is over is dropped.
+import { Session } from './generated/spec.js';
 
 const MAX_ORIGINS = 256;
+/** RFC 8446 4.6.1: no ticket is used for longer than seven days, whatever its lifetime says. */
+const MAX_TICKET_LIFETIME_S = 7 * 24 * 3600;
+/** Where a TLS 1.3 session (SESSION_FORMAT_TLS13 in spec/abi.json) holds when its ticket arrived (u64 ms) and its lifetime (u32 s). */
+const RECEIVED_AT = 6;
+const LIFETIME_AT = 14;
 
 const sessions = new Map<string, Uint8Array>();
 
@@ -16,8 +28,27 @@ export function originKey(target: { host: string; port: number; servername?: str
   return JSON.stringify([target.host.toLowerCase(), target.port, servername.toLowerCase(), trustDigest]);
 }
 
-export function cachedSession(origin: string): Uint8Array | undefined {
-  return sessions.get(origin);
+/** The TLS version a session resumes: '1.3' for a ticket, '1.2' for a session id. */
+export function sessionVersion(session: Uint8Array): '1.2' | '1.3' {
+  return session[0] === Session.FORMAT_TLS13 ? '1.3' : '1.2';
+}
+
+/** Whether a TLS 1.3 session's ticket has outlived its lifetime at `now` (ms; undefined: no clock, the core decides). */
+export function sessionExpired(session: Uint8Array, now: number | undefined): boolean {
+  if (sessionVersion(session) !== '1.3' || now === undefined || session.length < Session.TLS13_FIXED_BYTES) return false;
+  const view = new DataView(session.buffer, session.byteOffset, session.byteLength);
+  const received = Number(view.getBigUint64(RECEIVED_AT));
+  const lifetime = Math.min(view.getUint32(LIFETIME_AT), MAX_TICKET_LIFETIME_S);
+  return now - received >= lifetime * 1000;
+}
+
+/** The session to offer on a new connection of `version` to origin; an expired one is dropped. */
+export function sessionToOffer(origin: string, version: '1.2' | '1.3', now: number | undefined): Uint8Array | undefined {
+  const session = sessions.get(origin);
+  if (session === undefined || sessionVersion(session) !== version) return undefined;
+  if (!sessionExpired(session, now)) return session;
+  sessions.delete(origin);
+  return undefined;
 }
 
 export function rememberSession(origin: string, session: Uint8Array): void {

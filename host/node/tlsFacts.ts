@@ -88,7 +88,7 @@ interface HandshakeExports extends PeerExports {
 }
 
 /** res.tls for a connection whose handshake is done. */
-export function tlsFacts(x: HandshakeExports, insecure: boolean, session: Uint8Array | undefined): TlsFacts {
+export function tlsFacts(x: HandshakeExports, insecure: boolean, session: () => Uint8Array | undefined): TlsFacts {
   const chain = peerCertificates(x);
   const info: TlsFacts = {
     version: versionName(x.mh_tls_version()),
@@ -99,7 +99,8 @@ export function tlsFacts(x: HandshakeExports, insecure: boolean, session: Uint8A
     peerCertificates: chain,
     leafSpkiSha256: chain[0]?.spkiSha256 ?? '',
   };
-  // not enumerable: the master secret must not end up in logs of res.tls
-  Object.defineProperty(info, 'session', { value: session, enumerable: false });
+  // not enumerable: the master secret must not end up in logs of res.tls; a
+  // getter, because a TLS 1.3 ticket may arrive after the response head
+  Object.defineProperty(info, 'session', { get: session, enumerable: false });
   return info;
 }

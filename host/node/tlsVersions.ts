@@ -48,12 +48,9 @@ export function rememberTls12(origin: string): void {
   if (tls12Origins.size > MAX_ORIGINS) tls12Origins.delete(tls12Origins.values().next().value as string);
 }
 
-/**
- * Whether to open with TLS 1.3 first: allowed, the origin not known to
- * refuse it, and no TLS 1.2 session to resume (sessions are TLS 1.2 only).
- */
-export function tryTls13(range: VersionRange, origin: string, tls12Session: boolean): boolean {
-  return range.max === '1.3' && (range.min === '1.3' || (!speaksOnlyTls12(origin) && !tls12Session));
+/** Whether to open with TLS 1.3 first: allowed, and the origin not known to refuse it. */
+export function tryTls13(range: VersionRange, origin: string): boolean {
+  return range.max === '1.3' && (range.min === '1.3' || !speaksOnlyTls12(origin));
 }
 
 /** The range a core can speak: a profile built without TLS 1.3 (MH_NO_TLS13, the small one) speaks TLS 1.2 only. */

@@ -125,12 +125,20 @@ unsigned client_key_set(const unsigned char *der, size_t len) { return client_au
 unsigned client_detail(void) { return client_auth_detail(); }
 
 size_t session_export(unsigned char *out) {
-	return is_tls12() ? tls_session_export(tls_transport_engine(), out) : 0;
+	return is_tls12() ? tls_session_export(tls_transport_engine(), out) : is_tls13() ? tls13_psk_export(out) : 0;
 }
 
-unsigned session_import(const unsigned char *src, size_t len) { return tls_session_import(src, len); }
+/* The format byte says which engine the session is for. */
+unsigned session_import(const unsigned char *src, size_t len) {
+	if (len > 0 && src[0] == MH_SESSION_FORMAT_TLS13) {
+		return MH_NO_TLS13 ? MH_ERR_CONFIG : (unsigned)tls13_psk_import(src, len);
+	}
+	return tls_session_import(src, len);
+}
 
-unsigned session_resumed(void) { return is_tls12() && tls_session_resumed(tls_transport_engine()); }
+unsigned session_resumed(void) {
+	return is_tls12() ? tls_session_resumed(tls_transport_engine()) : is_tls13() && tls13_psk_resumed();
+}
 
 /* The fragment length both sides agreed on: offered by BearSSL (record
  * buffer below a full record) and echoed in the ServerHello; else 0. */

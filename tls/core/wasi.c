@@ -20,11 +20,16 @@ int wasi_entropy(void *buf, size_t len) {
 	return wasi_random_get(buf, (uint32_t)len) == 0 ? 0 : -1;
 }
 
-int64_t wasi_unix_seconds(void) {
+int64_t wasi_unix_millis(void) {
 	uint64_t ns = 0;
-	if (wasi_clock_time_get(WASI_CLOCK_REALTIME, 1000000000u, &ns) != 0) {
+	if (wasi_clock_time_get(WASI_CLOCK_REALTIME, 1000000u, &ns) != 0) {
 		return -1;
 	}
-	int64_t s = (int64_t)(ns / 1000000000u);
-	return s < PLAUSIBLE_UNIX_SECONDS ? -1 : s;
+	int64_t ms = (int64_t)(ns / 1000000u);
+	return ms < (int64_t)PLAUSIBLE_UNIX_SECONDS * 1000 ? -1 : ms;
+}
+
+int64_t wasi_unix_seconds(void) {
+	int64_t ms = wasi_unix_millis();
+	return ms < 0 ? -1 : ms / 1000;
 }

@@ -13,4 +13,7 @@ int wasi_entropy(void *buf, size_t len);
  * host cannot tell (no clock, or a clock not set yet). */
 int64_t wasi_unix_seconds(void);
 
+/* The same in milliseconds (TLS 1.3 ticket ages), or -1. */
+int64_t wasi_unix_millis(void);
+
 #endif

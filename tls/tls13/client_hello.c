@@ -226,6 +226,7 @@ int tls13_client_hello_for(int curve) {
 		tls13_fail(BR_ERR_TOO_LARGE, ALERT_INTERNAL_ERROR);
 		return -1;
 	}
+	w.n = tls13_psk_append(w.p, w.n, w.cap, exts);
 	tls13_transcript(w.p, w.n);
 	return tls13_queue(CT_HANDSHAKE, w.p, w.n);
 }

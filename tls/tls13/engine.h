@@ -7,7 +7,8 @@
  * server_hello.c (ServerHello and HelloRetryRequest), handshake.c (the
  * message layer and state machine), certificate.c (Certificate streamed to
  * the X.509 policy, CertificateVerify), transport13.c (the transport_class
- * windows, alerts and errors). */
+ * windows, alerts and errors), psk.c (resumption: session export/import,
+ * the pre_shared_key offer and the server's answer). */
 #ifndef MH_TLS13_ENGINE_H
 #define MH_TLS13_ENGINE_H
 #include <stddef.h>
@@ -104,6 +105,7 @@ typedef struct {
 	size_t nonce_len;
 	unsigned char ticket[TLS13_TICKET_MAX];
 	size_t ticket_len;
+	int64_t received_ms;   /* unix ms when it arrived, or -1 without a clock */
 } tls13_ticket;
 
 typedef struct {
@@ -216,5 +218,19 @@ void tls13_send_key_update(void);
 void tls13_certs_start(void);
 size_t tls13_certs_bytes(const unsigned char *p, size_t n, int last);
 int tls13_certificate_verify(const unsigned char *m, size_t len);
+
+/* psk.c: resumption (import, export and resumed in tls13_transport.h).
+ * At open: offers the imported session unless it expired or no offered suite has its hash. */
+void tls13_psk_open(void);
+int tls13_psk_offered(void);
+/* Appends pre_shared_key (the last extension) with its binder to the
+ * ClientHello of len bytes whose extensions' length is at exts_at; returns
+ * the new length (len when nothing is offered or it would not fit in cap). */
+size_t tls13_psk_append(unsigned char *hello, size_t len, size_t cap, size_t exts_at);
+/* The ServerHello's answer (selected: its selected_identity + 1, or 0):
+ * 1 resumed, 0 a full handshake, -1 a broken answer (failure recorded). */
+int tls13_psk_answer(unsigned selected, int has_share, unsigned suite);
+/* The Early Secret: from the PSK when resumed, else from zeros; the PSK is then wiped. */
+void tls13_psk_early_secret(tls13_schedule *s, const br_hash_class *hash);
 
 #endif

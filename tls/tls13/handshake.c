@@ -5,6 +5,8 @@
 #include <string.h>
 #include "engine.h"
 #include "microhttps/spec.h"
+#include "core/wasi.h"
+#include "tls13_transport.h"
 
 #define EXT_MAX_FRAGMENT_LENGTH 1
 #define EXT_ALPN 16
@@ -154,6 +156,7 @@ static int new_session_ticket(const unsigned char *m, size_t len) {
 		t->nonce_len = nonce_len;
 		memcpy(t->ticket, ticket, ticket_len);
 		t->ticket_len = ticket_len;
+		t->received_ms = wasi_unix_millis();
 	}
 	return 0;
 }
@@ -232,7 +235,11 @@ static int end_message(void) {
 	if (e->msg_skip) return 0;
 	switch (e->msg_type) {
 	case HS_SERVER_HELLO: return tls13_server_hello(m, len);
-	case HS_ENCRYPTED_EXTENSIONS: return encrypted_extensions(m, len);
+	case HS_ENCRYPTED_EXTENSIONS:
+		if (encrypted_extensions(m, len) != 0) return -1;
+		/* a resumed handshake has no Certificate or CertificateVerify (§2.2) */
+		if (tls13_psk_resumed()) e->state = ST_WAIT_FINISHED;
+		return 0;
 	case HS_CERTIFICATE_REQUEST: return certificate_request(m, len);
 	case HS_CERTIFICATE: e->state = ST_WAIT_CERTIFICATE_VERIFY; return 0;
 	case HS_CERTIFICATE_VERIFY: return tls13_certificate_verify(m, len);

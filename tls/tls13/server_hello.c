@@ -27,6 +27,7 @@ typedef struct {
 	size_t share_len;
 	const unsigned char *cookie;
 	size_t cookie_len;
+	unsigned psk;              /* pre_shared_key's selected_identity + 1, 0 when absent */
 } hello;
 
 static unsigned be16(const unsigned char *p) {
@@ -58,8 +59,14 @@ static int read_extension(hello *h, unsigned type, const unsigned char *p, size_
 		h->cookie = p + 2;
 		h->cookie_len = len - 2;
 		return 0;
+	case EXT_PRE_SHARED_KEY:
+		/* checked against our offer in accept_hello; never in a HelloRetryRequest */
+		if (h->retry) return -2;
+		if (len != 2) return -1;
+		h->psk = be16(p) + 1;
+		return 0;
 	}
-	/* pre_shared_key without our offer, or anything we did not ask for */
+	/* anything we did not ask for */
 	return -2;
 }
 
@@ -166,6 +173,7 @@ static int accept_hello(const hello *h, const unsigned char *m, size_t len) {
 	tls13_engine *e = t13;
 	unsigned char shared[48], th[48];
 	if (e->retried && h->suite != e->suite) return fail(BR_ERR_BAD_PARAM, ALERT_ILLEGAL_PARAMETER, 0);
+	if (tls13_psk_answer(h->psk, h->share != 0, h->suite) < 0) return -1;
 	if (h->share == 0 || h->group == 0 || tls13_group_curve(h->group) != e->group) {
 		return fail(BR_ERR_BAD_PARAM, ALERT_ILLEGAL_PARAMETER, 0);
 	}
@@ -174,7 +182,7 @@ static int accept_hello(const hello *h, const unsigned char *m, size_t len) {
 	if (shared_len == 0) return fail(BR_ERR_INVALID_ALGORITHM, ALERT_ILLEGAL_PARAMETER, 0);
 	tls13_transcript(m, len);
 	tls13_transcript_hash(th);
-	tls13_schedule_init(&e->schedule, e->hash, NULL, 0);
+	tls13_psk_early_secret(&e->schedule, e->hash);
 	tls13_schedule_next(&e->schedule, shared, shared_len);
 	memset(shared, 0, sizeof shared);
 	memset(e->priv, 0, sizeof e->priv);

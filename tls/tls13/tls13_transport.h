@@ -24,4 +24,12 @@ int tls13_transport_failed_open(void);
 /* The fragment length the server accepted (max_fragment_length), or 0. */
 unsigned tls13_transport_max_fragment(void);
 
+/* Resumption (psk.c). A session (SESSION_FORMAT_TLS13) imported for the
+ * next open: 0 or MH_ERR_CONFIG. The newest ticket of this connection as
+ * a session: its length, or 0 when none arrived (or no clock dated it).
+ * 1 when the handshake resumed the imported session. */
+int tls13_psk_import(const unsigned char *in, size_t len);
+size_t tls13_psk_export(unsigned char *out);
+int tls13_psk_resumed(void);
+
 #endif

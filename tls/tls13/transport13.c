@@ -60,6 +60,7 @@ int tls13_transport_open(unsigned char *buf, size_t len,
 	br_sha256_init(&e->sha256);
 	br_sha384_init(&e->sha384);
 	e->state = ST_WAIT_SERVER_HELLO;
+	tls13_psk_open();
 	if (tls13_client_hello() != 0) {
 		return MH_ERR_CONFIG;
 	}
