@@ -9,12 +9,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startHttpsServer, startHttpServer, startRawServer, echoHandler } from './helpers/servers.mjs';
 import { localPki } from './helpers/core-client.mjs';
+import { Session } from '../dist/generated/spec.js';
 
 const { WAMR_DIR, WAMR_LIB, WAMRC, WAMRC_TARGET, WAMR_CC } = process.env;
 const missing = ['WAMR_DIR', 'WAMR_LIB'].filter((name) => !process.env[name]);
@@ -273,6 +274,31 @@ test('--session FILE: the second run resumes the saved session; --max-fragment 1
     writeFileSync(sessionFile, 'not a session');
     const bad = await run(args);
     assert.equal(bad.errorCode, 'CONFIG');
+  } finally {
+    await s.close();
+  }
+});
+
+test('--session FILE with --tlsv1.3: the ticket saved after the response resumes the next runs', { skip }, async () => {
+  const s = await startHttpsServer({
+    key: leaf.keyPem, cert: leaf.chainPem, tlsOptions: { minVersion: 'TLSv1.3' },
+    handler(req, res) { res.end(JSON.stringify({ reused: req.socket.isSessionReused() })); },
+  });
+  const sessionFile = join(dir, 'session13.bin');
+  const stat = (r, name) => Number(r.stderr.match(new RegExp(`${name}=(\\d+)`))[1]);
+  try {
+    const args = [...https(s.port, '/'), '--session', sessionFile, '--tlsv1.3', '--stats'];
+    const seen = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await run(args);
+      assert.equal(r.code, 0, r.stderr);
+      seen.push([stat(r, 'resumed'), JSON.parse(r.stdout).reused]);
+      if (i === 0) {
+        assert.equal(readFileSync(sessionFile)[0], Session.FORMAT_TLS13, 'a ticket session was saved');
+        assert.equal(statSync(sessionFile).mode & 0o777, 0o600);
+      }
+    }
+    assert.deepEqual(seen, [[0, false], [1, true], [1, true]]);
   } finally {
     await s.close();
   }

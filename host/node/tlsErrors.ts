@@ -28,6 +28,7 @@ function reasonText(x: FailureExports, reason: number, offered: string): string 
     case TlsReason.SERVER_OLD_VERSION: return `the server wants ${versionName(x.mh_tls_version())}; only TLSv1.2 and TLSv1.3 are accepted`;
     case TlsReason.DOWNGRADE: return 'the server random carries the TLS 1.3 downgrade sentinel: someone on the path made a TLS-1.3-capable server speak TLSv1.2 (RFC 8446 4.1.3)';
     case TlsReason.SERVER_TLS12: return 'the server does not speak TLSv1.3 (it answered with TLSv1.2 or refused the version), and minVersion is \'1.3\'';
+    case TlsReason.BAD_RESUMPTION: return 'the server answered our TLS 1.3 session ticket against RFC 8446: it selected a ticket we did not offer, a cipher suite of another hash than the ticket\'s, or resumption without a key exchange';
     case TlsReason.SERVER_SUITE: return `the server chose ${suiteName(x.mh_tls_suite())}, which we did not offer`;
     case TlsReason.ANCHOR_SIGNATURE: return 'its issuer is a trusted root by name, but the signature does not verify with that root\'s key';
     case TlsReason.WEAK_SIGNATURE_HASH: return 'it is signed with SHA-1 or MD5';

@@ -130,3 +130,22 @@ uint8_t *core_view(microhttps *conn, uint32_t ptr, uint32_t len) {
     if (!wasm_runtime_validate_app_addr(conn->inst, ptr, len)) return NULL;
     return wasm_runtime_addr_app_to_native(conn->inst, ptr);
 }
+
+/* The module every connection instantiates (microhttps.h). */
+int microhttps_core_load(microhttps_core *core, uint8_t *wasm, uint32_t size, microhttps_error *err) {
+    char why[128];
+    memset(err, 0, sizeof *err);
+    core->module = wasm_runtime_load(wasm, size, why, sizeof why);
+    if (!core->module) {
+        /* wamrc enables SIMD for x86-64 and aarch64 unless told --disable-simd */
+        const char *hint = strstr(why, "SIMD") ? "; this .aot needs a runtime built with WAMR_BUILD_SIMD=1"
+                                                 " (or wamrc --disable-simd for portable/small)" : "";
+        return core_fail(err, MH_ERR_CONFIG, 0, "%s%s", why, hint);
+    }
+    return 0;
+}
+
+void microhttps_core_unload(microhttps_core *core) {
+    if (core->module) wasm_runtime_unload(core->module);
+    core->module = NULL;
+}

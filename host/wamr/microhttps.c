@@ -151,33 +151,45 @@ static int open_connection(microhttps *conn, const microhttps_core *core, const 
 
 static int open_again(microhttps *conn, const microhttps_core *core, const microhttps_options *o, uint32_t advice, microhttps_error *err);
 
-enum { TLS12 = 0x0303, TLS13 = 0x0304, SERVER_SPEAKS_TLS12 = -1 };
+enum { TLS12 = 0x0303, TLS13 = 0x0304, SERVER_SPEAKS_TLS12 = -1, DOWNGRADED = -2 };
 
-/* One attempt, cleaned up when it fails; SERVER_SPEAKS_TLS12 when TLS 1.3 met a TLS-1.2-only server. */
+/* One attempt, cleaned up when it fails; SERVER_SPEAKS_TLS12 when TLS 1.3 met a TLS-1.2-only server,
+ * DOWNGRADED when a TLS 1.2 session met the downgrade sentinel. */
 static int open_attempt(microhttps *conn, const microhttps_core *core, const microhttps_options *o, uint32_t versions,
                         microhttps_error *err) {
     int rc = open_connection(conn, core, o, versions, err);
-    int tls12_server = rc && (versions & MH_OPEN_TLS13) && err->code == MH_ERR_TLS_HANDSHAKE && conn->inst &&
-                       core_call0(conn, X_ERROR_REASON, &(microhttps_error){ 0 }) == MH_REASON_SERVER_TLS12;
+    uint32_t reason = rc && err->code == MH_ERR_TLS_HANDSHAKE && conn->inst ? core_call0(conn, X_ERROR_REASON, &(microhttps_error){ 0 }) : 0;
+    int tls12_server = (versions & MH_OPEN_TLS13) && reason == MH_REASON_SERVER_TLS12;
     if (rc) {
         socket_close(conn->fd);
         core_deinstantiate(conn);
         conn->fd = -1;
     }
+    if ((versions & MH_OPEN_DOWNGRADE_CHECK) && reason == MH_REASON_DOWNGRADE && o->session_len) return DOWNGRADED;
     if (!tls12_server) return rc;
     snprintf(err->message, sizeof err->message, "TLS handshake: the server does not speak TLS 1.3 (it answered with TLS 1.2)");
     return SERVER_SPEAKS_TLS12;
 }
 
 /* TLS 1.3 first when tls_max_version asks for it (a TLS 1.2 session to resume
- * keeps 1.2 unless 1.3 is the minimum); one TLS 1.2 attempt, with the
- * downgrade check, when the server answers with TLS 1.2 and 1.2 is allowed. */
+ * keeps 1.2 unless 1.3 is the minimum; a TLS 1.3 session goes with 1.3); one
+ * TLS 1.2 attempt, with the downgrade check, when the server answers with TLS
+ * 1.2 and 1.2 is allowed. A TLS 1.2 session checks the downgrade sentinel
+ * too, and a server that sends it (it now speaks TLS 1.3) gets a TLS 1.3
+ * attempt without that session: trying a higher version opens no downgrade. */
 static int open_versions(microhttps *conn, const microhttps_core *core, const microhttps_options *o, microhttps_error *err) {
     uint32_t lo = or_default(o->tls_min_version, TLS12), hi = or_default(o->tls_max_version, TLS12);
     if (lo < TLS12 || hi > TLS13 || lo > hi)
         return core_fail(err, MH_ERR_CONFIG, 0, "tls_min_version and tls_max_version must be 0x0303 or 0x0304, min <= max");
-    int tls13_first = o->tls && hi == TLS13 && (lo == TLS13 || !(o->session && o->session_len));
-    int rc = open_attempt(conn, core, o, tls13_first ? MH_OPEN_TLS13 : 0, err);
+    int tls12_session = o->session && o->session_len && o->session[0] == MH_SESSION_FORMAT;
+    int tls13_first = o->tls && hi == TLS13 && (lo == TLS13 || !tls12_session);
+    int rc = open_attempt(conn, core, o, tls13_first ? MH_OPEN_TLS13 : hi == TLS13 ? MH_OPEN_DOWNGRADE_CHECK : 0, err);
+    if (rc == DOWNGRADED && o->tls && hi == TLS13) {
+        microhttps_options fresh = *o;
+        fresh.session_len = 0;
+        memset(err, 0, sizeof *err);
+        return open_attempt(conn, core, &fresh, MH_OPEN_TLS13, err) ? (int)err->code : 0;
+    }
     if (rc != SERVER_SPEAKS_TLS12) return rc;
     if (lo == TLS13) return (int)err->code;
     memset(err, 0, sizeof *err);
@@ -376,22 +388,4 @@ void microhttps_close(microhttps *conn) {
     conn->fd = -1;
     core_deinstantiate(conn);
     conn->state = CONN_CLOSED;
-}
-
-int microhttps_core_load(microhttps_core *core, uint8_t *wasm, uint32_t size, microhttps_error *err) {
-    char why[128];
-    memset(err, 0, sizeof *err);
-    core->module = wasm_runtime_load(wasm, size, why, sizeof why);
-    if (!core->module) {
-        /* wamrc enables SIMD for x86-64 and aarch64 unless told --disable-simd */
-        const char *hint = strstr(why, "SIMD") ? "; this .aot needs a runtime built with WAMR_BUILD_SIMD=1"
-                                                 " (or wamrc --disable-simd for portable/small)" : "";
-        return core_fail(err, MH_ERR_CONFIG, 0, "%s%s", why, hint);
-    }
-    return 0;
-}
-
-void microhttps_core_unload(microhttps_core *core) {
-    if (core->module) wasm_runtime_unload(core->module);
-    core->module = NULL;
 }

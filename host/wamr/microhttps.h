@@ -146,10 +146,13 @@ uint64_t microhttps_linear_memory_bytes(microhttps *conn);
 
 /*
  * After the TLS handshake: copies the session into out (at most
- * MH_SESSION_BYTES, include/microhttps/spec.h) and returns its length; 0 when
- * there is none (plain http) or cap is too small (err says so). Offered again
- * with microhttps_options.session, even after a reboot, it resumes the
- * session. It holds the master secret: store it as a secret.
+ * MH_SESSION_MAX_BYTES, include/microhttps/spec.h) and returns its length; 0
+ * when there is none (plain http; over TLS 1.3 no ticket yet: servers send
+ * them after the handshake, so call it again after a response) or cap is too
+ * small (err says so). Offered again with microhttps_options.session, even
+ * after a reboot, it resumes the session (a TLS 1.3 ticket until its
+ * lifetime, by the wall clock). It holds the master secret or the PSK: store
+ * it as a secret.
  */
 size_t microhttps_session(microhttps *conn, uint8_t *out, size_t cap, microhttps_error *err);
 /* 1 if the handshake resumed the offered session, else 0. */

@@ -13,9 +13,9 @@
  * and exits 1; usage errors exit 2. --stats prints memory figures to stderr
  * after each response (and WAMR's own breakdown when built with
  * `make PROFILE_MEMORY=1` against a WAMR_BUILD_MEMORY_PROFILING=1 runtime).
- * --session FILE offers the TLS session saved in FILE (if it exists) and
- * saves the connection's session there (mode 0600: it holds the master
- * secret), so that the next run, even after a reboot, resumes it.
+ * --session FILE offers the TLS session saved in FILE (if it exists) and saves
+ * the newest one there after each response (mode 0600: it holds the master secret
+ * or PSK), so the next run resumes it, after a reboot too (wall-clock ticket age).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -264,7 +264,7 @@ static int same_origin(const url *a, const url *b) {
 
 /* Saves the connection's TLS session for a later run (owner-only: it holds the master secret). */
 static int save_session(microhttps *conn, const char *path) {
-    uint8_t session[MH_SESSION_BYTES];
+    uint8_t session[MH_SESSION_MAX_BYTES];
     microhttps_error e;
     size_t len = microhttps_session(conn, session, sizeof session, &e);
     if (e.code) return report(&e);
@@ -309,7 +309,6 @@ static int fetch_all(const cli *c, const microhttps_core *core, const char *ca, 
                 break;
             }
             open_url = u;
-            if (c->session_file && u.tls && (rc = save_session(&conn, c->session_file)) != 0) break;
         }
         microhttps_req r = {
             .method = c->method, .target = u.target, .headers = c->headers, .header_count = c->header_count,
@@ -317,6 +316,8 @@ static int fetch_all(const cli *c, const microhttps_core *core, const char *ca, 
         };
         if (microhttps_request(&conn, &r, &e)) rc = report(&e);
         else if ((rc = copy_body(&conn, &e)) == 0 && c->stats) print_stats(&conn, i);
+        /* after the response: a TLS 1.3 ticket comes after the handshake (an old session stays when none came) */
+        if (rc == 0 && c->session_file && u.tls) rc = save_session(&conn, c->session_file);
     }
     fflush(stdout);
     microhttps_close(&conn);
