@@ -27,7 +27,7 @@ async function resumingServer(cert = leaf) {
   return s;
 }
 
-// sessions are TLS 1.2 only for now
+// this server resumes TLS 1.2 sessions by id (TLS 1.3 tickets: tls13-resumption.test.mjs)
 const opts = (extra) => ({ ca: pki.root.certPem, lookup: loopback, maxVersion: '1.2', ...extra });
 
 async function fetchReused(url, options) {

@@ -59,7 +59,7 @@ export interface ConnectionSettings {
   resolve?: ResolveInput;
   /** Per-connection limits of the core (docs/errors.md lists them). */
   limits?: Limits;
-  /** Wall clock for certificate dates (ms since 1970); undefined means "unknown". */
+  /** Wall clock for certificate dates and TLS 1.3 ticket ages (ms since 1970); undefined means "unknown". */
   clock?: WallClock;
   /** Which build of the core runs the connection (default 'full'); 'small' uses the least memory (docs/memory.md). */
   core?: CoreProfile;

@@ -1,4 +1,4 @@
-/* Calls into one instance of microhttps.wasm through WAMR's embedding API. */
+/* Loads microhttps.wasm and calls into one instance of it through WAMR's embedding API. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
