@@ -322,3 +322,20 @@ test('a resumed handshake followed by a Certificate: TLS_PROTOCOL (unexpected_me
     await s.close();
   }
 });
+
+test('a session validated under weaker settings is never offered under stronger ones: insecure, pins', async () => {
+  const s = await nodeServer();
+  try {
+    const url = `https://localhost:${s.port}/`;
+    await fetchOnce(url, { insecure: true });
+    assert.equal((await fetchOnce(url, { insecure: true })).tls.resumed, true);
+    const secure = await fetchOnce(url);
+    assert.equal(secure.tls.resumed, false, 'the insecure session is not offered to a validating connection');
+    assert.equal((await fetchOnce(url)).tls.resumed, true);
+    const pinned = await fetchOnce(url, { pin: secure.tls.leafSpkiSha256 });
+    assert.equal(pinned.tls.resumed, false, 'a pinned connection does not resume a session made without its pins');
+    assert.equal((await fetchOnce(url, { pin: secure.tls.leafSpkiSha256 })).tls.resumed, true);
+  } finally {
+    await s.close();
+  }
+});

@@ -8,7 +8,7 @@ import { SocketPump } from './socketPump.js';
 import type { Core } from './core.js';
 import type { AnchorIndex } from './anchorIndex.js';
 import { Headers } from './headers.js';
-import { originKey, rememberSession, forgetSession } from './sessions.js';
+import { originKey, sessionTrust, rememberSession, forgetSession } from './sessions.js';
 import { tlsFacts, type TlsFacts } from './tlsFacts.js';
 import { tlsFailure } from './tlsErrors.js';
 import { offeredSuites } from './suites.js';
@@ -80,7 +80,7 @@ export class Connection {
     this.#anchors = anchors;
     this.options = options;
     this.readTimeout = options.timeout.read;
-    this.sessionOrigin = originKey(options, anchors?.digest ?? 'plain');
+    this.sessionOrigin = originKey(options, sessionTrust(anchors?.digest ?? 'plain', options.insecure === true, options.pin));
   }
 
   /** Resolves, connects and (for TLS) completes the handshake with full validation. */

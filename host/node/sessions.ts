@@ -1,8 +1,9 @@
 // TLS sessions kept per origin (host, port, server name), so that the next
 // connection to the same origin offers the last session and can skip the
-// certificate exchange and key agreement. The trust anchors (their digest) are
-// part of the key: a session validated against one `ca` is never resumed under
-// another. Bytes come from the core's
+// certificate exchange and key agreement. What the session was validated
+// against (anchors digest, insecure, pins: sessionTrust) is part of the key:
+// a session validated against one `ca` is never resumed under another, nor
+// one made with `insecure` or other pins. Bytes come from the core's
 // mh_session_export and hold the master secret or the PSK: they never leave this
 // process unless the caller takes them (Response.tls.session).
 //
@@ -26,6 +27,16 @@ const sessions = new Map<string, Uint8Array>();
 export function originKey(target: { host: string; port: number; servername?: string }, trustDigest: string): string {
   const servername = target.servername ?? target.host;
   return JSON.stringify([target.host.toLowerCase(), target.port, servername.toLowerCase(), trustDigest]);
+}
+
+/**
+ * What a session was validated against: the trust anchors' digest, whether
+ * validation was skipped, and the pins. A resumed connection sees no
+ * certificate, so a session made under weaker settings (insecure, other
+ * anchors, no or other pins) must never be offered under stronger ones.
+ */
+export function sessionTrust(anchorsDigest: string, insecure: boolean, pin: string | readonly string[] | undefined): string {
+  return JSON.stringify([anchorsDigest, insecure, pin === undefined ? [] : [pin].flat()]);
 }
 
 /** The TLS version a session resumes: '1.3' for a ticket, '1.2' for a session id. */
