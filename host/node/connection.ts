@@ -71,7 +71,7 @@ export class Connection {
   readTimeout: number;
   /** The TLS session after the handshake, as exported by the core. */
   #session: Uint8Array | undefined;
-  /** Where sessions of this connection are kept (host, port, server name, trust). */
+  /** Where sessions of this connection are kept (host, port, server name, what it was validated against). */
   readonly sessionOrigin: string;
 
   private constructor(core: Core, pump: SocketPump, options: ConnectionOptions, anchors: AnchorIndex | undefined) {
