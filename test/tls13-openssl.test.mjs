@@ -80,6 +80,11 @@ for (const requested of [false, true]) {
         const res = await pending;
         assert.equal(await res.text(), `${i}ok`);
       }
+      // s_server logs our answering KeyUpdate when it reads it, which may be
+      // after the response has arrived here: wait for it, bounded
+      for (let i = 0; i < 100 && count(server.messages(), false, 'KeyUpdate') < (requested ? 2 : 0); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
       const messages = server.messages();
       assert.equal(count(messages, true, 'KeyUpdate'), 2);
       assert.equal(count(messages, false, 'KeyUpdate'), requested ? 2 : 0);
