@@ -304,6 +304,28 @@ test('--session FILE with --tlsv1.3: the ticket saved after the response resumes
   }
 });
 
+test('--session FILE holding a TLS 1.2 session, --tls-max 1.3, a server that now speaks TLS 1.3: its downgrade sentinel leads to TLS 1.3, the file then holds a ticket', { skip }, async () => {
+  const old = await resumingServer();
+  const sessionFile = join(dir, 'session-upgrade.bin');
+  const suite = (r) => r.stderr.match(/suite=(0x[0-9a-f]{4})/)?.[1];
+  const stat = (r, name) => Number(r.stderr.match(new RegExp(`${name}=(\\d+)`))[1]);
+  try {
+    const twelve = await run([...https(old.port, '/'), '--session', sessionFile]);
+    assert.equal(twelve.code, 0, twelve.stderr);
+    assert.equal(readFileSync(sessionFile)[0], Session.FORMAT);
+  } finally {
+    await old.close();
+  }
+  const args = [...https(server.port, '/'), '--session', sessionFile, '--tls-max', '1.3', '--stats'];
+  const upgraded = await run(args);
+  assert.equal(upgraded.code, 0, upgraded.stderr);
+  assert.match(suite(upgraded), /^0x130[123]$/, 'TLS 1.3, not a TLS 1.2 held by the old session');
+  assert.equal(readFileSync(sessionFile)[0], Session.FORMAT_TLS13);
+  const resumed = await run(args);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.equal(stat(resumed, 'resumed'), 1);
+});
+
 test('usage errors exit 2 and bad --ca files are CONFIG', { skip }, async () => {
   assert.equal((await run([])).code, 2);
   assert.equal((await run(['ftp://example/'])).errorCode, 'REQUEST_INVALID');
