@@ -339,3 +339,21 @@ test('a session validated under weaker settings is never offered under stronger 
     await s.close();
   }
 });
+
+test('a HelloRetryRequest whose suite has another hash than the ticket: a full handshake, no error (the second ClientHello leaves the PSK out)', async () => {
+  // two servers sharing ticket keys: the ticket of the first would be valid on the second
+  const ticketKeys = randomBytes(48);
+  const first = await nodeServer({ ticketKeys, ciphers: 'TLS_AES_128_GCM_SHA256' });
+  const second = await nodeServer({ ticketKeys, ciphers: 'TLS_AES_256_GCM_SHA384', ecdhCurve: 'P-256' });
+  const same = await nodeServer({ ticketKeys, ciphers: 'TLS_AES_128_GCM_SHA256', ecdhCurve: 'P-256' });
+  try {
+    const { session } = (await fetchOnce(`https://localhost:${first.port}/`, { sessionCache: false })).tls;
+    const other = await fetchOnce(`https://localhost:${second.port}/`, { sessionCache: false, session });
+    assert.equal(other.tls.cipher, 'TLS_AES_256_GCM_SHA384');
+    assert.deepEqual([other.tls.resumed, other.reused], [false, false]);
+    const retried = await fetchOnce(`https://localhost:${same.port}/`, { sessionCache: false, session });
+    assert.deepEqual([retried.tls.resumed, retried.reused], [true, true], 'a retry of the same hash keeps the ticket (binder recomputed)');
+  } finally {
+    await Promise.all([first.close(), second.close(), same.close()]);
+  }
+});
