@@ -101,6 +101,8 @@ test('a truncated, wrong-version or oversized session is refused with CONFIG; a 
       assert.ok(err instanceof MicroHttpsError);
       assert.equal(err.code, 'CONFIG');
     }
+    const small = await rejection(() => get(url, opts({ sessionCache: false, session, core: 'small' })));
+    assert.equal(small.code, 'CONFIG', 'the small core has no TLS 1.3, so no TLS 1.3 session either');
     // a TLS 1.2 session: offered on TLS 1.2 connections only
     const twelve = await fetchOnce(url, { sessionCache: false, maxVersion: '1.2' });
     assert.equal(twelve.tls.session[0], SessionFormat.FORMAT);

@@ -150,8 +150,9 @@ int tls13_psk_offered(void) {
 	return session.stage == OFFERED;
 }
 
+/* Not on a connection that failed after the ServerHello selected the ticket. */
 int tls13_psk_resumed(void) {
-	return resumed;
+	return resumed && t13->err == 0;
 }
 
 /* The hash of the transcript so far followed by the len bytes at p, in the PSK's hash. */
