@@ -32,6 +32,7 @@ function reasonText(x: FailureExports, reason: number, offered: string): string 
     case TlsReason.ANCHOR_SIGNATURE: return 'its issuer is a trusted root by name, but the signature does not verify with that root\'s key';
     case TlsReason.WEAK_SIGNATURE_HASH: return 'it is signed with SHA-1 or MD5';
     case TlsReason.RSA_KEY_TOO_LARGE: return 'its RSA key, or the RSA key that signed it, is larger than 4096 bits, the most BearSSL supports (a fixed limit of the TLS library, not a setting)';
+    case TlsReason.RECORD_OVERFLOW: return 'the server sent a TLS record larger than the record buffer takes or than the record size it agreed to (maxFragment: max_fragment_length or record_size_limit); we answered record_overflow';
     case TlsReason.NO_COMMON_SUITE: return `the server accepts none of the cipher suites offered (ECDHE-ECDSA and ECDHE-RSA with ${offered}): it offers only DHE, static-RSA or CBC suites, or only TLS < 1.2, or only suites the suites option left out`;
   }
   return '';
