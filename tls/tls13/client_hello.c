@@ -205,6 +205,29 @@ static void extensions(writer *w, const unsigned char *pub, size_t pub_len) {
 	record_limits(w);
 }
 
+#if MH_TEST_HOOKS
+/* Test builds only (test/crypto/engine_harness.c, never a core): a recorded
+ * ClientHello sent instead of ours, so that a trace (RFC 8448) replays
+ * through the engine. Its key share must be the one the (scripted) entropy
+ * gave key_share(); its legacy_session_id is the one to be echoed. */
+static const unsigned char *replayed_hello;
+static size_t replayed_hello_len;
+
+void tls13_test_replay_hello(const unsigned char *m, size_t len) {
+	replayed_hello = m;
+	replayed_hello_len = len;
+}
+
+static int replay_hello(void) {
+	tls13_engine *e = t13;
+	size_t sid_len = replayed_hello[4 + 2 + 32];
+	memcpy(e->session_id, replayed_hello + 4 + 2 + 32 + 1, sid_len);
+	e->session_id_len = sid_len;
+	tls13_transcript(replayed_hello, replayed_hello_len);
+	return tls13_queue(CT_HANDSHAKE, replayed_hello, replayed_hello_len);
+}
+#endif
+
 /* Writes the ClientHello for curve's key share into the output buffer. */
 int tls13_client_hello_for(int curve) {
 	tls13_engine *e = t13;
@@ -214,6 +237,9 @@ int tls13_client_hello_for(int curve) {
 		tls13_fail(BR_ERR_BAD_PARAM, ALERT_INTERNAL_ERROR);
 		return -1;
 	}
+#if MH_TEST_HOOKS
+	if (replayed_hello_len) return replay_hello();
+#endif
 	writer w = { e->out + e->out_len + TLS13_RECORD_HEADER, 0,
 		e->out_cap - e->out_len - TLS13_RECORD_HEADER };
 	put(&w, (const unsigned char[]){ HS_CLIENT_HELLO }, 1);
@@ -243,5 +269,6 @@ int tls13_client_hello(void) {
 		tls13_fail(BR_ERR_BAD_PARAM, ALERT_INTERNAL_ERROR);
 		return -1;
 	}
+	e->session_id_len = 32;
 	return tls13_client_hello_for(BR_EC_curve25519);
 }

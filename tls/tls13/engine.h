@@ -138,10 +138,12 @@ typedef struct {
 	int retried;           /* a HelloRetryRequest was answered */
 	unsigned char client_random[32];
 	unsigned char session_id[32];
+	size_t session_id_len; /* 32; a replayed test ClientHello may have another */
 	unsigned char cookie[TLS13_COOKIE_MAX];
 	size_t cookie_len;
-	unsigned mfl_code;     /* max_fragment_length the server accepted (RFC 6066), or 0 */
-	unsigned peer_record_limit; /* the server's record_size_limit (RFC 8449), or 0 */
+	/* 16 bits each: the TLS 1.3 state must stay within TLS 1.2's (engine_space.h) */
+	uint16_t mfl_code;     /* max_fragment_length the server accepted (RFC 6066), or 0 */
+	uint16_t peer_record_limit; /* the server's record_size_limit (RFC 8449), or 0 */
 	int cert_requested;    /* the server sent a CertificateRequest */
 	unsigned char cert_request_context[255 + 1]; /* length byte, then the context */
 	int ccs_sent;
@@ -208,6 +210,9 @@ int tls13_client_hello(void);
 int tls13_client_hello_for(int curve);
 int tls13_suite_offered(unsigned suite);
 int tls13_group_curve(unsigned group);
+#if MH_TEST_HOOKS
+void tls13_test_replay_hello(const unsigned char *m, size_t len);
+#endif
 
 /* server_hello.c: 0, or -1 with the failure recorded */
 int tls13_server_hello(const unsigned char *m, size_t len);

@@ -79,7 +79,7 @@ static int parse(hello *h, const unsigned char *m, size_t len) {
 	p += 34;
 	size_t sid_len = *p++;
 	if ((size_t)(end - p) < sid_len + 3) return fail(BR_ERR_BAD_PARAM, ALERT_DECODE_ERROR, 0);
-	int sid_echoed = sid_len == 32 && memcmp(p, t13->session_id, 32) == 0;
+	int sid_echoed = sid_len == t13->session_id_len && memcmp(p, t13->session_id, sid_len) == 0;
 	p += sid_len;
 	h->suite = be16(p);
 	unsigned compression = p[2];
