@@ -206,7 +206,7 @@ static void extensions(writer *w, const unsigned char *pub, size_t pub_len) {
 }
 
 #if MH_TEST_HOOKS
-/* Test builds only (test/crypto/engine_harness.c, never a core): a recorded
+/* Test builds only (test/helpers/engine-wasm.mjs, never a core): a recorded
  * ClientHello sent instead of ours, so that a trace (RFC 8448) replays
  * through the engine. Its key share must be the one the (scripted) entropy
  * gave key_share(); its legacy_session_id is the one to be echoed. */
