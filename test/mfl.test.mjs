@@ -3,7 +3,6 @@
 // header the server sends, so the test sees the fragment limit on the wire.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import { get, MicroHttpsError } from '../dist/index.js';
 import { Core } from '../dist/core.js';
@@ -11,6 +10,7 @@ import { startHttpsServer } from './helpers/servers.mjs';
 import { loopback, localPki, rejection } from './helpers/core-client.mjs';
 import { TlsRecord, RetryAdvice, Event, limitSpecs } from '../dist/generated/spec.js';
 import { driveTls } from './helpers/raw-tls.mjs';
+import { startRecordRelay } from './helpers/record-relay.mjs';
 
 const TLS_RECORD_OVERHEAD = TlsRecord.OVERHEAD;
 
@@ -36,42 +36,6 @@ after(async () => {
   pki.cleanup();
 });
 
-/** A TCP relay that records the length of each TLS record the server sends,
- * and the first bytes the server sends on each connection. */
-async function startRecordRelay(port) {
-  const records = [];
-  const firstBytes = [];
-  const sockets = new Set();
-  const relayServer = net.createServer((client) => {
-    const upstream = net.connect(port, '127.0.0.1');
-    for (const s of [client, upstream]) { sockets.add(s); s.on('error', () => {}); s.on('close', () => sockets.delete(s)); }
-    let pending = Buffer.alloc(0);
-    const first = firstBytes.push(Buffer.alloc(0)) - 1;
-    upstream.on('data', (chunk) => {
-      if (firstBytes[first].length < 512) firstBytes[first] = Buffer.concat([firstBytes[first], chunk]);
-      pending = Buffer.concat([pending, chunk]);
-      while (pending.length >= 5 && pending.length >= 5 + pending.readUInt16BE(3)) {
-        records.push(pending.readUInt16BE(3));
-        pending = pending.subarray(5 + pending.readUInt16BE(3));
-      }
-      client.write(chunk);
-    });
-    client.pipe(upstream);
-    upstream.on('end', () => client.end());
-    client.on('end', () => upstream.end());
-  });
-  await new Promise((r) => relayServer.listen(0, '127.0.0.1', r));
-  return {
-    port: relayServer.address().port,
-    records,
-    firstBytes,
-    close() {
-      for (const s of sockets) s.destroy();
-      return new Promise((r) => relayServer.close(r));
-    },
-  };
-}
-
 /** Extension numbers in a server's first record, a ServerHello (RFC 5246 7.4.1.3). */
 function serverHelloExtensions(bytes) {
   let p = 5 + 4 + 2 + 32;            // record header, handshake header, version, random
@@ -89,23 +53,23 @@ const sha256 = (b) => createHash('sha256').update(b).digest('hex');
 
 for (const maxFragment of [512, 1024, 2048, 4096]) {
   test(`maxFragment ${maxFragment}: negotiated, every server record fits, the body arrives whole`, async () => {
-    relay.records.length = 0;
+    relay.received.length = 0;
     const res = await get(`https://localhost:${relay.port}/`, opts({ maxFragment }));
     assert.equal(sha256(await res.bytes()), sha256(BODY));
     assert.equal(res.tls.maxFragment, maxFragment);
     assert.ok(serverHelloExtensions(relay.firstBytes.at(-1)).includes(MAX_FRAGMENT_LENGTH), 'the server accepted MFL');
     assert.equal(res.memory.IO_BUFFER, maxFragment + TLS_RECORD_OVERHEAD);
-    assert.ok(relay.records.length > BODY.length / maxFragment, 'the body came in small records');
-    assert.ok(Math.max(...relay.records) <= maxFragment + AEAD_EXPANSION, `largest record ${Math.max(...relay.records)}`);
+    assert.ok(relay.received.length > BODY.length / maxFragment, 'the body came in small records');
+    assert.ok(Math.max(...relay.received) <= maxFragment + AEAD_EXPANSION, `largest record ${Math.max(...relay.received)}`);
   });
 }
 
 test('without maxFragment the server sends full 16 KiB records', async () => {
-  relay.records.length = 0;
+  relay.received.length = 0;
   const res = await get(`https://localhost:${relay.port}/`, opts());
   assert.equal(sha256(await res.bytes()), sha256(BODY));
   assert.equal(res.tls.maxFragment, undefined);
-  assert.ok(Math.max(...relay.records) > 16384);
+  assert.ok(Math.max(...relay.received) > 16384);
 });
 
 test('MFL 1024 vs 16 KiB records: the core reports the smaller record buffer and arena', async () => {

@@ -63,7 +63,7 @@ test('an AES-only server and a ChaCha20-only client: TLS_HANDSHAKE naming the su
   assert.ok(err instanceof MicroHttpsError, String(err));
   assert.equal(err.code, 'TLS_HANDSHAKE');
   assert.equal(err.reason, 'NO_COMMON_SUITE');
-  assert.match(err.message, /none of the cipher suites offered \(ECDHE-ECDSA and ECDHE-RSA with CHACHA20_POLY1305\)/);
+  assert.match(err.message, /none of the TLS 1.2 cipher suites offered \(ECDHE-ECDSA and ECDHE-RSA with CHACHA20_POLY1305\)/);
   // the default offer names every suite the core has
   const small = await fetchCipher(aesOnly, { core: 'small', suites: ['CHACHA20_POLY1305'] }).then(() => null, (e) => e);
   assert.equal(small?.code, 'TLS_HANDSHAKE');
@@ -85,6 +85,9 @@ test('TLS 1.3: an AES-only server and a ChaCha20-only client: TLS_HANDSHAKE, NO_
   assert.ok(err instanceof MicroHttpsError, String(err));
   assert.equal(err.code, 'TLS_HANDSHAKE');
   assert.equal(err.reason, 'NO_COMMON_SUITE');
+  assert.match(err.message, /none of the TLS 1\.3 cipher suites offered \(TLS_CHACHA20_POLY1305_SHA256\)/);
+  assert.match(err.message, /TLS 1\.2 \(ECDHE-ECDSA and ECDHE-RSA with CHACHA20_POLY1305\) was not tried/);
+  assert.doesNotMatch(err.message, /DHE, static-RSA or CBC/);
   assert.equal(aesOnly13.connections - before, 1);
 });
 

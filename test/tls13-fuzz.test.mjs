@@ -1,7 +1,9 @@
 // A hostile server against the TLS 1.3 engine, seeded and bounded: it reads
 // our ClientHello and answers with random bytes, TLS 1.3 ServerHellos
 // (echoing our session id, so they get past the first checks) that are
-// mutated, HelloRetryRequests (second ones too), random "encrypted" records,
+// mutated or carrying extensions that belong elsewhere (record_size_limit and
+// max_fragment_length with random values), HelloRetryRequests (second ones
+// too), random "encrypted" records,
 // oversized records, ChangeCipherSpec and alert records. One core instance
 // meets every connection: each must end in an error code (never a trap,
 // never INTERNAL), memory must not move, and afterwards the same instance
@@ -54,6 +56,16 @@ function mutate(rand, msg) {
   return out;
 }
 
+/** An extension a ServerHello may not carry: unknown, or record_size_limit (RFC 8449) and
+ * max_fragment_length of any length and value, which TLS 1.3 answers in EncryptedExtensions; or none. */
+function oddExtension(rand) {
+  const pick = Math.floor(rand() * 4);
+  if (pick === 0) return ext(0x1234, [1]);
+  if (pick === 1) return ext(28, bytes(rand, Math.floor(rand() * 4)));
+  if (pick === 2) return ext(1, bytes(rand, Math.floor(rand() * 3)));
+  return [];
+}
+
 /** What the hostile server answers to a ClientHello, for kind k. */
 function answer(rand, kind, clientHello) {
   const sid = sessionId(clientHello);
@@ -65,7 +77,7 @@ function answer(rand, kind, clientHello) {
     case 3: return record(22, serverHello(rand, sid, { retry: true, group: 0x0017, extra: ext(44, [...u16(8), ...bytes(rand, 8)]) }));
     case 4: return record(22, serverHello(rand, sid, { retry: true, group: [0x001d, 0x0099, 0x0017][Math.floor(rand() * 3)] }));
     case 5: return Buffer.concat([record(22, [...serverHello(rand, sid), ...handshake(8, [0, 0])])]); // EncryptedExtensions in clear
-    case 6: return Buffer.concat([record(22, serverHello(rand, sid, { suite: [0x1304, 0xc02b, 0x1301][Math.floor(rand() * 3)], extra: rand() < 0.5 ? ext(0x1234, [1]) : [] }))]);
+    case 6: return Buffer.concat([record(22, serverHello(rand, sid, { suite: [0x1304, 0xc02b, 0x1301][Math.floor(rand() * 3)], extra: oddExtension(rand) }))]);
     case 7: return Buffer.concat([record(20, [1]), record(20, [2, 3]), record(21, [2, Math.floor(rand() * 256)])]);
     default: {
       const len = 16384 + 257 + Math.floor(rand() * 40000);

@@ -22,7 +22,7 @@ import { neededBearssl } from './bearssl-deps.mjs';
 import { openCompiler } from './clang.mjs';
 import { coreHashes, formatHashes, HASH_FILE } from './core-hashes.mjs';
 import { readWasm, staticDataEnd, exportedGlobal } from './wasm-reader.mjs';
-import { PROFILES, profileDefines, selectProfiles, toolFlags } from './profiles.mjs';
+import { PROFILES, coreCFlags, profileDefines, selectProfiles, toolFlags } from './profiles.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'build');
@@ -146,18 +146,7 @@ async function buildCore(cc, mounts, profile, dir) {
   const flags = toolFlags(profile.features);
   const stackBytes = profile.stackBytes ?? limits.stackBytes;
   step(`compiling C (${cc.label}) for profile ${profile.name}: ${profile.features.join(', ')}`);
-  const cflags = [
-    '--target=wasm32', ...flags.clang, '-ffreestanding', '-nostdlib',
-    '-ffunction-sections', '-fdata-sections', '-fvisibility=hidden',
-    '-isystem', 'tls/libc/include', '-I', 'bearssl/inc', '-I', 'bearssl/src', '-I', 'tls', '-I', 'include',
-    // BearSSL must never reach for OS time or randomness (hosts supply both),
-    // nor for 128-bit multiplies, which would need a compiler runtime.
-    '-DBR_USE_URANDOM=0', '-DBR_INT128=0', '-DBR_UMUL128=0', '-DBR_USE_WIN32_RAND=0', '-DBR_RDRAND=0', '-DBR_USE_UNIX_TIME=0', '-DBR_USE_WIN32_TIME=0',
-    '-Wall', '-Wno-unused-function',
-    // a call to an undeclared function links as a trap in wasm: never let one through
-    '-Werror=implicit-function-declaration',
-    ...profileDefines(profile, limits.limits),
-  ];
+  const cflags = coreCFlags(profile, limits.limits);
   // Built for size in every profile: state machines, codecs and
   // once-per-connection code (crypto dominates a handshake, and they are half
   // the code), and the crypto of rare paths: P-256 and P-384 key exchange

@@ -85,6 +85,22 @@ export function selectProfiles(selection) {
 }
 
 /** The tool flags for a profile's feature list; features not listed are switched off. */
+/** The C compiler flags of a profile's core (mount-relative include paths, tools/clang.mjs), optimisation aside. */
+export function coreCFlags(profile, limitSpecs) {
+  return [
+    '--target=wasm32', ...toolFlags(profile.features).clang, '-ffreestanding', '-nostdlib',
+    '-ffunction-sections', '-fdata-sections', '-fvisibility=hidden',
+    '-isystem', 'tls/libc/include', '-I', 'bearssl/inc', '-I', 'bearssl/src', '-I', 'tls', '-I', 'include',
+    // BearSSL must never reach for OS time or randomness (hosts supply both),
+    // nor for 128-bit multiplies, which would need a compiler runtime.
+    '-DBR_USE_URANDOM=0', '-DBR_INT128=0', '-DBR_UMUL128=0', '-DBR_USE_WIN32_RAND=0', '-DBR_RDRAND=0', '-DBR_USE_UNIX_TIME=0', '-DBR_USE_WIN32_TIME=0',
+    '-Wall', '-Wno-unused-function',
+    // a call to an undeclared function links as a trap in wasm: never let one through
+    '-Werror=implicit-function-declaration',
+    ...profileDefines(profile, limitSpecs),
+  ];
+}
+
 export function toolFlags(features) {
   for (const f of features) if (!FEATURES[f]) throw new Error(`unknown wasm feature ${f}; known: ${Object.keys(FEATURES).join(', ')}`);
   const on = (tool) => features.map((f) => FEATURES[f][tool]);

@@ -167,7 +167,7 @@ export class Connection {
         // a build with fewer suites and curves says so: the cure may be another core
         const profile = coreProfiles[this.core.profile];
         const hint = profile.tlsLeftOut.length === 0 ? '' : `; the '${this.core.profile}' core: ${profile.doc}`;
-        throw tlsFailure(x, coreError(x.mh_error_code(), x.mh_error_detail(), phase + hint), offeredSuites(this.options.suites, this.core.profile));
+        throw tlsFailure(x, coreError(x.mh_error_code(), x.mh_error_detail(), phase + hint), offeredSuites(this.options.suites, this.core.profile, this.options.tls13 === true));
       } else {
         return ev;
       }

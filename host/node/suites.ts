@@ -35,10 +35,29 @@ export function suiteMask(suites: unknown, profile: CoreProfile): number {
   return mask;
 }
 
-/** The suite families a connection offered, for a message. */
-export function offeredSuites(suites: readonly string[] | undefined, profile: CoreProfile): string {
+/** Each family's one TLS 1.3 suite (spec/abi.json, mh_tls_suites). */
+const TLS13_SUITE: Record<SuiteName, string> = {
+  CHACHA20_POLY1305: 'TLS_CHACHA20_POLY1305_SHA256',
+  AES_128_GCM: 'TLS_AES_128_GCM_SHA256',
+  AES_256_GCM: 'TLS_AES_256_GCM_SHA384',
+};
+
+/** What a connection offered, for a message: the engine it opened with and each version's suites. */
+export interface SuitesOffered {
+  tls13: boolean;
+  /** e.g. 'TLS_CHACHA20_POLY1305_SHA256, TLS_AES_128_GCM_SHA256' */
+  tls13Suites: string;
+  /** e.g. 'ECDHE-ECDSA and ECDHE-RSA with CHACHA20_POLY1305, AES_128_GCM' */
+  tls12Suites: string;
+}
+
+export function offeredSuites(suites: readonly string[] | undefined, profile: CoreProfile, tls13: boolean): SuitesOffered {
   const offered = builtIn(profile).filter((s) => suites === undefined || suites.includes(s));
-  return offered.join(', ');
+  return {
+    tls13,
+    tls13Suites: offered.map((s) => TLS13_SUITE[s]).join(', '),
+    tls12Suites: `ECDHE-ECDSA and ECDHE-RSA with ${offered.join(', ')}`,
+  };
 }
 
 /** The pool key part for a (checked) `suites` option: equal lists share. */

@@ -5,6 +5,7 @@ import { TlsReason } from './generated/spec.js';
 import { MicroHttpsError } from './errors.js';
 import { nameText } from './certText.js';
 import { versionName, suiteName, type PeerExports } from './tlsFacts.js';
+import type { SuitesOffered } from './suites.js';
 
 interface FailureExports extends PeerExports {
   mh_error_reason(): number;
@@ -16,7 +17,16 @@ interface FailureExports extends PeerExports {
 
 const reasonNames = Object.fromEntries(Object.entries(TlsReason).map(([k, v]) => [v, k])) as Record<number, string>;
 
-function reasonText(x: FailureExports, reason: number, offered: string): string {
+/** No suite in common, said for the version that was tried, and what the other would offer. */
+function noCommonSuite(offered: SuitesOffered): string {
+  if (!offered.tls13) {
+    return `the server accepts none of the TLS 1.2 cipher suites offered (${offered.tls12Suites}): it offers only DHE, static-RSA or CBC suites, or only TLS < 1.2, or only suites the suites option left out`;
+  }
+  return `the server accepts none of the TLS 1.3 cipher suites offered (${offered.tls13Suites}): it has only other ones, or only suites the suites option left out. ` +
+    `TLS 1.2 (${offered.tls12Suites}) was not tried: only a server that answers TLS 1.3 with TLS 1.2 is connected to again with it (maxVersion: '1.2' goes there directly)`;
+}
+
+function reasonText(x: FailureExports, reason: number, offered: SuitesOffered): string {
   switch (reason) {
     case TlsReason.NAME_NO_SAN: return 'the certificate has no DNS or IP subjectAltName; the Common Name is not used (RFC 9525)';
     case TlsReason.NAME_NOT_IN_SAN: return 'no subjectAltName matches the host (DNS names match dNSName SANs only, IP addresses iPAddress SANs only)';
@@ -33,13 +43,14 @@ function reasonText(x: FailureExports, reason: number, offered: string): string 
     case TlsReason.ANCHOR_SIGNATURE: return 'its issuer is a trusted root by name, but the signature does not verify with that root\'s key';
     case TlsReason.WEAK_SIGNATURE_HASH: return 'it is signed with SHA-1 or MD5';
     case TlsReason.RSA_KEY_TOO_LARGE: return 'its RSA key, or the RSA key that signed it, is larger than 4096 bits, the most BearSSL supports (a fixed limit of the TLS library, not a setting)';
-    case TlsReason.NO_COMMON_SUITE: return `the server accepts none of the cipher suites offered (ECDHE-ECDSA and ECDHE-RSA with ${offered}): it offers only DHE, static-RSA or CBC suites, or only TLS < 1.2, or only suites the suites option left out`;
+    case TlsReason.RECORD_OVERFLOW: return 'the server sent a TLS record larger than the record buffer takes or than the record size it agreed to (maxFragment: max_fragment_length or record_size_limit); we answered record_overflow';
+    case TlsReason.NO_COMMON_SUITE: return noCommonSuite(offered);
   }
   return '';
 }
 
-/** Adds the reason and the offending certificate's subject to a core TLS/certificate error; `offered` names the suites offered. */
-export function tlsFailure(x: FailureExports, err: MicroHttpsError, offered: string): MicroHttpsError {
+/** Adds the reason and the offending certificate's subject to a core TLS/certificate error; `offered` says what the connection offered. */
+export function tlsFailure(x: FailureExports, err: MicroHttpsError, offered: SuitesOffered): MicroHttpsError {
   if (!err.code.startsWith('CERT_') && !err.code.startsWith('TLS_')) return err;
   const reason = x.mh_error_reason();
   const subjectDer = new Uint8Array(x.memory.buffer, x.mh_error_subject_ptr(), x.mh_error_subject_len()).slice();

@@ -140,6 +140,8 @@ export async function startOpensslServer({ leaf, args = [], mode = 'www' }) {
     waitFor: (pattern, ms = START_MS) => waitForOutput(proc, read, pattern, ms, String(pattern)),
     /** Handshake messages, alerts and CCS seen so far, in order: { sent, type, message, length } (a HelloRetryRequest shows as a ServerHello). */
     messages: () => parseMessages(readFile(msgFile)),
+    /** The -msgfile text as openssl wrote it (with -trace: every field of every message). */
+    msgLog: () => readFile(msgFile),
     /** NSS key log lines, for Wireshark when a test fails. */
     keylog: () => readFile(keylogFile),
     /** Types text on s_server's stdin: in echo mode it goes to the client as application data (a line that is only k, K, r or R is a command, and text starting with q or Q ends the connection or the server). */

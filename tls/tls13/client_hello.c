@@ -1,6 +1,7 @@
 /* The ClientHello (RFC 8446 §4.1.2), also the second one after a
  * HelloRetryRequest: TLS 1.3 only, one key share, middlebox compatibility
- * mode (a random legacy_session_id). */
+ * mode (a random legacy_session_id). Extension numbers: RFC 8446 §4.2,
+ * RFC 6066, RFC 7301, RFC 8449. */
 #include <string.h>
 #include "engine.h"
 #include "core/profile.h"
@@ -9,12 +10,12 @@
 #include "microhttps/spec.h"
 #include "tls12/ec_choice.h"
 
-/* Extension numbers (§4.2, RFC 6066, RFC 7301). */
 #define EXT_SERVER_NAME 0
 #define EXT_MAX_FRAGMENT_LENGTH 1
 #define EXT_SUPPORTED_GROUPS 10
 #define EXT_SIGNATURE_ALGORITHMS 13
 #define EXT_ALPN 16
+#define EXT_RECORD_SIZE_LIMIT 28
 #define EXT_SUPPORTED_VERSIONS 43
 #define EXT_COOKIE 44
 #define EXT_PSK_KEY_EXCHANGE_MODES 45
@@ -147,6 +148,20 @@ static size_t key_share(int curve, unsigned char *pub) {
 	return ec_choice()->mulgen(pub, e->priv, e->priv_len, curve);
 }
 
+/* record_size_limit always (RFC 8449 §4: in TLS 1.3 it counts the inner
+ * content type byte), max_fragment_length too below a full record buffer
+ * (record_limit.c says why both). Before the place of a last extension. */
+static void record_limits(writer *w) {
+	unsigned limit = (unsigned)tls13_fragment_offered() + 1;
+	unsigned char rsl[] = { 0, EXT_RECORD_SIZE_LIMIT, 0, 2, (unsigned char)(limit >> 8), (unsigned char)limit };
+	put(w, rsl, sizeof rsl);
+	unsigned code = tls13_mfl_code_offered();
+	if (code) {
+		unsigned char mfl[] = { 0, EXT_MAX_FRAGMENT_LENGTH, 0, 1, (unsigned char)code };
+		put(w, mfl, sizeof mfl);
+	}
+}
+
 static void extensions(writer *w, const unsigned char *pub, size_t pub_len) {
 	tls13_engine *e = t13;
 	const char *sni = e->sni;
@@ -187,16 +202,31 @@ static void extensions(writer *w, const unsigned char *pub, size_t pub_len) {
 		put16(w, (unsigned)e->cookie_len);
 		put(w, e->cookie, e->cookie_len);
 	}
-	/* a record buffer below a full record: ask for smaller records */
-	if (e->in_cap < TLS13_RECORD_HEADER + TLS13_MAX_CIPHERTEXT) {
-		unsigned code = 4; /* 2^12 */
-		while (code > 1 && (256u << code) + 256 + TLS13_RECORD_HEADER > e->in_cap) {
-			code--;
-		}
-		unsigned char mfl[] = { 0, EXT_MAX_FRAGMENT_LENGTH, 0, 1, (unsigned char)code };
-		put(w, mfl, sizeof mfl);
-	}
+	record_limits(w);
 }
+
+#if MH_TEST_HOOKS
+/* Test builds only (test/helpers/engine-wasm.mjs, never a core): a recorded
+ * ClientHello sent instead of ours, so that a trace (RFC 8448) replays
+ * through the engine. Its key share must be the one the (scripted) entropy
+ * gave key_share(); its legacy_session_id is the one to be echoed. */
+static const unsigned char *replayed_hello;
+static size_t replayed_hello_len;
+
+void tls13_test_replay_hello(const unsigned char *m, size_t len) {
+	replayed_hello = m;
+	replayed_hello_len = len;
+}
+
+static int replay_hello(void) {
+	tls13_engine *e = t13;
+	size_t sid_len = replayed_hello[4 + 2 + 32];
+	memcpy(e->session_id, replayed_hello + 4 + 2 + 32 + 1, sid_len);
+	e->session_id_len = sid_len;
+	tls13_transcript(replayed_hello, replayed_hello_len);
+	return tls13_queue(CT_HANDSHAKE, replayed_hello, replayed_hello_len);
+}
+#endif
 
 /* Writes the ClientHello for curve's key share into the output buffer. */
 int tls13_client_hello_for(int curve) {
@@ -207,6 +237,9 @@ int tls13_client_hello_for(int curve) {
 		tls13_fail(BR_ERR_BAD_PARAM, ALERT_INTERNAL_ERROR);
 		return -1;
 	}
+#if MH_TEST_HOOKS
+	if (replayed_hello_len) return replay_hello();
+#endif
 	writer w = { e->out + e->out_len + TLS13_RECORD_HEADER, 0,
 		e->out_cap - e->out_len - TLS13_RECORD_HEADER };
 	put(&w, (const unsigned char[]){ HS_CLIENT_HELLO }, 1);
@@ -237,5 +270,6 @@ int tls13_client_hello(void) {
 		tls13_fail(BR_ERR_BAD_PARAM, ALERT_INTERNAL_ERROR);
 		return -1;
 	}
+	e->session_id_len = 32;
 	return tls13_client_hello_for(BR_EC_curve25519);
 }

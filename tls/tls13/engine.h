@@ -5,7 +5,9 @@
  *
  * Files: record.c (AEAD records), client_hello.c (first flight),
  * server_hello.c (ServerHello and HelloRetryRequest), handshake.c (the
- * message layer and state machine), certificate.c (Certificate streamed to
+ * message layer and state machine), encrypted_extensions.c (what the
+ * server accepted), record_limit.c (record sizes: RFC 6066 and RFC 8449),
+ * certificate.c (Certificate streamed to
  * the X.509 policy, CertificateVerify), transport13.c (the transport_class
  * windows, alerts and errors), psk.c (resumption: session export/import,
  * the pre_shared_key offer and the server's answer). */
@@ -138,9 +140,12 @@ typedef struct {
 	int retried;           /* a HelloRetryRequest was answered */
 	unsigned char client_random[32];
 	unsigned char session_id[32];
+	size_t session_id_len; /* 32; a replayed test ClientHello may have another */
 	unsigned char cookie[TLS13_COOKIE_MAX];
 	size_t cookie_len;
-	unsigned mfl_code;     /* max_fragment_length the server accepted (RFC 6066), or 0 */
+	/* 16 bits each: the TLS 1.3 state must stay within TLS 1.2's (engine_space.h) */
+	uint16_t mfl_code;     /* max_fragment_length the server accepted (RFC 6066), or 0 */
+	uint16_t peer_record_limit; /* the server's record_size_limit (RFC 8449), or 0 */
 	int cert_requested;    /* the server sent a CertificateRequest */
 	unsigned char cert_request_context[255 + 1]; /* length byte, then the context */
 	int ccs_sent;
@@ -182,6 +187,8 @@ static inline int tls13_equal(const unsigned char *a, const unsigned char *b, si
 
 /* engine-wide failure: remembers the first cause and queues a fatal alert */
 void tls13_fail(int err, int alert);
+/* a record longer than the buffer or the limit the server agreed to */
+void tls13_record_overflow(void);
 
 /* record.c */
 void tls13_set_keys(tls13_direction *d, const unsigned char *secret);
@@ -205,6 +212,9 @@ int tls13_client_hello(void);
 int tls13_client_hello_for(int curve);
 int tls13_suite_offered(unsigned suite);
 int tls13_group_curve(unsigned group);
+#if MH_TEST_HOOKS
+void tls13_test_replay_hello(const unsigned char *m, size_t len);
+#endif
 
 /* server_hello.c: 0, or -1 with the failure recorded */
 int tls13_server_hello(const unsigned char *m, size_t len);
@@ -213,6 +223,16 @@ int tls13_server_hello(const unsigned char *m, size_t len);
  * returns the bytes consumed (less than n only while anchors are awaited) */
 size_t tls13_handshake_bytes(const unsigned char *p, size_t n);
 void tls13_send_key_update(void);
+
+/* encrypted_extensions.c: 0, or -1 with the failure recorded */
+int tls13_encrypted_extensions(const unsigned char *m, size_t len);
+
+/* record_limit.c: plaintext sizes, without the inner content type byte */
+unsigned tls13_mfl_code_offered(void);   /* RFC 6066 code we offer, or 0 */
+size_t tls13_fragment_offered(void);     /* what we ask the server to send at most */
+size_t tls13_fragment_limit_in(void);    /* what it may send: the above once agreed */
+size_t tls13_fragment_limit_out(void);   /* what we may send */
+unsigned tls13_fragment_agreed(void);    /* the smaller limit the server agreed to, or 0 */
 
 /* certificate.c */
 void tls13_certs_start(void);

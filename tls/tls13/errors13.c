@@ -53,6 +53,7 @@ int tls13_transport_error(void) {
 	if (reason == MH_REASON_CLIENT_CERT_REQUESTED || alert == ALERT_CERTIFICATE_REQUIRED) {
 		return MH_ERR_TLS_CLIENT_CERT;
 	}
+	if (reason == MH_REASON_RECORD_OVERFLOW) return MH_ERR_TLS_PROTOCOL;
 	if (reason != MH_REASON_NONE) return MH_ERR_TLS_HANDSHAKE;
 	switch (e->err) {
 	case BR_ERR_BAD_CIPHER_SUITE:
@@ -73,6 +74,5 @@ unsigned tls13_transport_suite(void) {
 }
 
 unsigned tls13_transport_max_fragment(void) {
-	unsigned code = t13->mfl_code;
-	return code >= 1 && code <= 4 ? 256u << code : 0;
+	return tls13_fragment_agreed();
 }

@@ -8,9 +8,6 @@
 #include "core/wasi.h"
 #include "tls13_transport.h"
 
-#define EXT_MAX_FRAGMENT_LENGTH 1
-#define EXT_ALPN 16
-
 static size_t hash_len(void) {
 	return t13->hash->desc >> BR_HASHDESC_OUT_OFF & BR_HASHDESC_OUT_MASK;
 }
@@ -43,28 +40,6 @@ static unsigned be16(const unsigned char *p) {
 
 static uint32_t be32(const unsigned char *p) {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-/* EncryptedExtensions: well formed; an ALPN answer can only be ours. */
-static int encrypted_extensions(const unsigned char *m, size_t len) {
-	const unsigned char *p = m + 4, *end = m + len;
-	if (len < 6 || be16(p) != len - 6) return malformed();
-	for (p += 2; end - p >= 4; p += 4 + be16(p + 2)) {
-		size_t n = be16(p + 2);
-		if ((size_t)(end - p) < 4 + n) return malformed();
-		static const unsigned char http11[] = { 0, 9, 8, 'h', 't', 't', 'p', '/', '1', '.', '1' };
-		if (be16(p) == EXT_ALPN && (n != sizeof http11 || memcmp(p + 4, http11, n) != 0)) {
-			tls13_fail(BR_ERR_BAD_PARAM, ALERT_ILLEGAL_PARAMETER);
-			return -1;
-		}
-		if (be16(p) == EXT_MAX_FRAGMENT_LENGTH && n == 1) {
-			t13->mfl_code = p[4];
-		}
-	}
-	if (p != end) return malformed();
-	tls13_transcript(m, len);
-	t13->state = ST_WAIT_CERTIFICATE;
-	return 0;
 }
 
 /* A CertificateRequest in the handshake: we answer with no certificate
@@ -236,7 +211,7 @@ static int end_message(void) {
 	switch (e->msg_type) {
 	case HS_SERVER_HELLO: return tls13_server_hello(m, len);
 	case HS_ENCRYPTED_EXTENSIONS:
-		if (encrypted_extensions(m, len) != 0) return -1;
+		if (tls13_encrypted_extensions(m, len) != 0) return -1;
 		/* a resumed handshake has no Certificate or CertificateVerify (§2.2) */
 		if (tls13_psk_resumed()) e->state = ST_WAIT_FINISHED;
 		return 0;

@@ -95,6 +95,12 @@ long tls13_open(unsigned char *rec, size_t len, unsigned *type) {
 		return -1;
 	}
 	d->seq++;
+	/* §5.4: TLSInnerPlaintext (type byte and padding included) is at most
+	 * the fragment limit + 1; RFC 8449 §4 counts the same bytes */
+	if (n > tls13_fragment_limit_in() + 1) {
+		tls13_record_overflow();
+		return -1;
+	}
 	/* the inner type is the last non-zero byte; zeros after it are padding */
 	while (n > 0 && body[n - 1] == 0) {
 		n--;
@@ -104,10 +110,6 @@ long tls13_open(unsigned char *rec, size_t len, unsigned *type) {
 		return -1;
 	}
 	*type = body[--n];
-	if (n > TLS13_MAX_PLAINTEXT) {
-		tls13_fail(BR_ERR_TOO_LARGE, ALERT_RECORD_OVERFLOW);
-		return -1;
-	}
 	return (long)n;
 }
 

@@ -10,6 +10,8 @@
 #define EXT_SUPPORTED_VERSIONS 43
 #define EXT_COOKIE 44
 #define EXT_PRE_SHARED_KEY 41
+#define EXT_MAX_FRAGMENT_LENGTH 1
+#define EXT_RECORD_SIZE_LIMIT 28
 
 /* SHA-256 of "HelloRetryRequest": the random of a HelloRetryRequest. */
 static const unsigned char hrr_random[32] = {
@@ -65,6 +67,10 @@ static int read_extension(hello *h, unsigned type, const unsigned char *p, size_
 		if (len != 2) return -1;
 		h->psk = be16(p) + 1;
 		return 0;
+	case EXT_MAX_FRAGMENT_LENGTH:
+	case EXT_RECORD_SIZE_LIMIT:
+		/* ours, but a TLS 1.3 server answers them in EncryptedExtensions */
+		return -3;
 	}
 	/* anything we did not ask for */
 	return -2;
@@ -80,7 +86,7 @@ static int parse(hello *h, const unsigned char *m, size_t len) {
 	p += 34;
 	size_t sid_len = *p++;
 	if ((size_t)(end - p) < sid_len + 3) return fail(BR_ERR_BAD_PARAM, ALERT_DECODE_ERROR, 0);
-	int sid_echoed = sid_len == 32 && memcmp(p, t13->session_id, 32) == 0;
+	int sid_echoed = sid_len == t13->session_id_len && memcmp(p, t13->session_id, sid_len) == 0;
 	p += sid_len;
 	h->suite = be16(p);
 	unsigned compression = p[2];
@@ -91,13 +97,14 @@ static int parse(hello *h, const unsigned char *m, size_t len) {
 		return fail(BR_ERR_BAD_PARAM, ALERT_DECODE_ERROR, 0);
 	}
 	p += end != p ? 2 : 0;
-	int unknown = 0;
+	int unknown = 0, misplaced = 0;
 	while (end - p >= 4) {
 		unsigned type = be16(p), n = be16(p + 2);
 		if ((size_t)(end - p) < 4u + n) return fail(BR_ERR_BAD_PARAM, ALERT_DECODE_ERROR, 0);
 		int r = read_extension(h, type, p + 4, n);
 		if (r == -1) return fail(BR_ERR_BAD_PARAM, ALERT_DECODE_ERROR, 0);
 		unknown |= r == -2;
+		misplaced |= r == -3;
 		p += 4 + n;
 	}
 	if (p != end) return fail(BR_ERR_BAD_PARAM, ALERT_DECODE_ERROR, 0);
@@ -108,6 +115,8 @@ static int parse(hello *h, const unsigned char *m, size_t len) {
 			legacy_version == 0x0303 ? MH_REASON_SERVER_TLS12 : MH_REASON_SERVER_OLD_VERSION);
 	}
 	if (unknown) return fail(BR_ERR_EXTRA_EXTENSION, ALERT_UNSUPPORTED_EXTENSION, 0);
+	/* §4.2: a known extension in a message it does not belong to */
+	if (misplaced) return fail(BR_ERR_BAD_PARAM, ALERT_ILLEGAL_PARAMETER, 0);
 	t13->suite = h->suite;
 	if (!tls13_suite_offered(h->suite)) return fail(BR_ERR_BAD_CIPHER_SUITE, ALERT_ILLEGAL_PARAMETER, MH_REASON_SERVER_SUITE);
 	if (!sid_echoed || compression != 0 || legacy_version != 0x0303) {

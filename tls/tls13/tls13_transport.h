@@ -21,7 +21,8 @@ int tls13_transport_reason(void);
 unsigned tls13_transport_version(void);
 unsigned tls13_transport_suite(void);
 int tls13_transport_failed_open(void);
-/* The fragment length the server accepted (max_fragment_length), or 0. */
+/* The fragment length the server accepted (max_fragment_length or
+ * record_size_limit) below a full record buffer, or 0. */
 unsigned tls13_transport_max_fragment(void);
 
 /* Resumption (psk.c). A session (SESSION_FORMAT_TLS13) imported for the

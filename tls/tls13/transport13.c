@@ -28,6 +28,11 @@ void tls13_fail(int err, int alert) {
 	tls13_queue(CT_ALERT, fatal, sizeof fatal);
 }
 
+void tls13_record_overflow(void) {
+	tls13_fail(BR_ERR_TOO_LARGE, ALERT_RECORD_OVERFLOW);
+	t13->reason = MH_REASON_RECORD_OVERFLOW;
+}
+
 static void split_buffer(unsigned char *buf, size_t len) {
 	tls13_engine *e = t13;
 	e->in = buf;
@@ -114,7 +119,8 @@ static unsigned char *sendapp_window(size_t *len) {
 	size_t limit = e->out_cap - e->out_len;
 	size_t overhead = TLS13_RECORD_HEADER + 1 + TLS13_TAG;
 	size_t room = limit > overhead ? limit - overhead : 0;
-	if (room > TLS13_MAX_PLAINTEXT) room = TLS13_MAX_PLAINTEXT;
+	size_t fragment = tls13_fragment_limit_out();
+	if (room > fragment) room = fragment;
 	*len = room > e->staged ? room - e->staged : 0;
 	return e->out + e->out_len + TLS13_RECORD_HEADER + e->staged;
 }
@@ -215,8 +221,12 @@ static int header_ok(void) {
 		tls13_fail(BR_ERR_UNSUPPORTED_VERSION, ALERT_DECODE_ERROR);
 		return 0;
 	}
-	if (len == 0 || len > TLS13_MAX_CIPHERTEXT || len + TLS13_RECORD_HEADER > t13->in_cap) {
-		tls13_fail(BR_ERR_TOO_LARGE, ALERT_RECORD_OVERFLOW);
+	if (len == 0) {
+		tls13_fail(BR_ERR_BAD_PARAM, ALERT_DECODE_ERROR);
+		return 0;
+	}
+	if (len > TLS13_MAX_CIPHERTEXT || len + TLS13_RECORD_HEADER > t13->in_cap) {
+		tls13_record_overflow();
 		return 0;
 	}
 	return 1;
