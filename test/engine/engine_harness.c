@@ -40,6 +40,11 @@ int64_t wasi_unix_seconds(void) {
 	return clock_seconds;
 }
 
+/* The ticket's arrival time (tls13/handshake.c) and its age when offered. */
+int64_t wasi_unix_millis(void) {
+	return clock_seconds < 0 ? -1 : clock_seconds * 1000;
+}
+
 static unsigned char *at(unsigned offset) { return scratch + offset; }
 
 /* Seconds since 1970 for certificate dates, or -1 for no clock. */
