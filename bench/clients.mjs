@@ -3,6 +3,9 @@
 //   fresh(port, path)     one request on a new connection (full handshake), closed after
 //   keepAlive(port)       one connection reused: { get(path), close() }
 //   resumed(port)         new connection per request, resuming the TLS session; null if unsupported
+//   firstByte(port, resume)  { once(), close() }: once() opens a connection (with resume, offering
+//                         the session cached by earlier calls, as the client normally does), sends a
+//                         GET and resolves to the ms until the response head arrived, then drains and closes
 // Every get resolves to the number of body bytes received.
 import https from 'node:https';
 import { Client } from 'undici';
@@ -35,6 +38,23 @@ export function oursClient(ca) {
       // a new connection per request offering the session cached for this origin
       clearSessions();
       return { get: (path) => once(port, path, { sessionCache: true }), close: async () => clearSessions() };
+    },
+    firstByte(port, resume) {
+      clearSessions();
+      const once = async () => {
+        const t0 = performance.now();
+        const conn = await Connection.open({ host: HOST, port, tls: true, servername: NAME, ca, timeout: TIMEOUT, sessionCache: resume });
+        try {
+          const ev = await conn.send({ method: 'GET', target: '/bytes/16', host: `${NAME}:${port}`, headers: [] });
+          const ms = performance.now() - t0;
+          if (ev !== Event.HEAD) throw new Error(`expected a head, got event ${ev}`);
+          while ((await conn.next('body')) !== Event.DONE);
+          return ms;
+        } finally {
+          await conn.close();
+        }
+      };
+      return { once, close: async () => clearSessions() };
     },
   };
 }
@@ -81,6 +101,20 @@ export function nodeClient(ca) {
       p.agent.port = port;
       return p;
     },
+    firstByte(port, resume) {
+      const agent = new https.Agent({ ca, servername: NAME, keepAlive: false, maxCachedSessions: resume ? 100 : 0 });
+      const once = () => new Promise((resolve, reject) => {
+        const t0 = performance.now();
+        const req = https.get({ host: HOST, port, path: '/bytes/16', servername: NAME, ca, agent }, (res) => {
+          const ms = performance.now() - t0;
+          res.resume();
+          res.on('end', () => resolve(ms));
+          res.on('error', reject);
+        });
+        req.on('error', reject);
+      });
+      return { once, close: async () => agent.destroy() };
+    },
   };
 }
 
@@ -110,6 +144,17 @@ export function undiciClient(ca) {
       // undici's connector caches sessions per origin; reset closes each connection after its request
       const client = new Client(origin(port), { connect: { ca, servername: NAME } });
       return { get: (path) => get(client, path, true), close: () => client.close() };
+    },
+    firstByte(port, resume) {
+      const client = new Client(origin(port), { connect: { ca, servername: NAME, maxCachedSessions: resume ? 100 : 0 } });
+      const once = async () => {
+        const t0 = performance.now();
+        const { body } = await client.request({ path: '/bytes/16', method: 'GET', reset: true });
+        const ms = performance.now() - t0;
+        for await (const _ of body);
+        return ms;
+      };
+      return { once, close: () => client.close() };
     },
   };
 }

@@ -24,13 +24,7 @@ export function headlines({ sections }) {
       out.push(`HTTP parse, ${w}: ours ${fmt(f.parsers[0].MBps)} MB/s = ${fmtRatio(f.ratioVsNative)} native llhttp, ${fmtRatio(f.ratioVsWasm)} undici's llhttp wasm`);
     }
   }
-  const https = sections.https?.figures;
-  if (https) {
-    for (const [key, label] of [['handshake_ecdsa', 'full handshakes ECDHE-ECDSA'], ['handshake_rsa', 'full handshakes ECDHE-RSA'], ['resumed_ecdsa', 'resumed sessions ECDHE-ECDSA'], ['resumed_rsa', 'resumed sessions ECDHE-RSA'], ['keepalive_1k', 'keep-alive 1 KiB requests'], ['bulk_aes128gcm', 'bulk AES-128-GCM'], ['bulk_chacha20', 'bulk ChaCha20-Poly1305']]) {
-      const f = https[key];
-      if (f) out.push(`HTTPS ${label}: ours ${fmt(f.ours)} ${f.unit} = ${fmtRatio(f.oursOverNode)} node https, ${fmtRatio(f.oursOverUndici)} undici`);
-    }
-  }
+  out.push(...httpsHeadlines(sections.https?.figures), ...rttHeadlines(sections.rtt?.figures));
   const mem = sections.memory?.figures;
   if (mem) {
     const s = mem.scenarios[0];
@@ -47,6 +41,37 @@ export function headlines({ sections }) {
   return out;
 }
 
+const HTTPS_HEADLINES = [['handshake_ecdsa', 'full handshakes ECDSA P-256'], ['handshake_rsa', 'full handshakes RSA 2048'], ['resumed_ecdsa', 'resumed sessions ECDSA P-256'], ['resumed_rsa', 'resumed sessions RSA 2048'], ['keepalive_1k', 'keep-alive 1 KiB requests'], ['bulk_aes128gcm', 'bulk AES-128-GCM'], ['bulk_chacha20', 'bulk ChaCha20-Poly1305']];
+
+/** The HTTPS rows, TLS 1.3 then TLS 1.2 (figures without a version are the TLS 1.2 rows of older runs). */
+function httpsHeadlines(https) {
+  if (!https) return [];
+  const out = [];
+  for (const [suffix, version] of [['_13', '1.3'], ['', '1.2']]) {
+    for (const [key, label] of HTTPS_HEADLINES) {
+      const f = https[key + suffix];
+      if (!f) continue;
+      const cpu = f.clients?.microhttps?.cpuMsPerOp && f.unit === 'conn/s'
+        ? ` (client CPU ${fmt(f.clients.microhttps.cpuMsPerOp, 2)} ms vs node's ${fmt(f.clients['node https'].cpuMsPerOp, 2)})` : '';
+      out.push(f.notResumed?.includes('microhttps')
+        ? `HTTPS TLS ${version} ${label}: ours not resumed (TLS 1.3 resumption not merged yet); node https ${fmt(f.node)} ${f.unit}, undici ${fmt(f.undici)}`
+        : `HTTPS TLS ${version} ${label}: ours ${fmt(f.ours)} ${f.unit} = ${fmtRatio(f.oursOverNode)} node https, ${fmtRatio(f.oursOverUndici)} undici${cpu}`);
+    }
+  }
+  return out;
+}
+
+/** Round trips to the first byte through the delaying proxy, per server version and connection kind. */
+function rttHeadlines(rtt) {
+  if (!rtt) return [];
+  const clients = ['microhttps', 'node https', 'undici'];
+  return [['_13', '1.3'], ['', '1.2']].flatMap(([suffix, version]) => ['fresh', 'resumed'].map((kind) => {
+    const f = rtt[`ttfb_${kind}${suffix}`];
+    const cell = (c) => `${c} ${fmt(f.clients[c].rtt, 2)}${f.clients[c].resumed === false ? ' (not resumed)' : ''}`;
+    return `Round trips to the first byte (RTT ${rtt.rttMs} ms), TLS ${version} server, ${kind}: ${clients.map(cell).join(', ')}`;
+  }));
+}
+
 export function renderReport(results, resultsPath) {
   const chartsDir = join(benchDir, 'charts');
   const files = [];
@@ -58,7 +83,8 @@ export function renderReport(results, resultsPath) {
     `Raw figures: [${relative(benchDir, resultsPath)}](${relative(benchDir, resultsPath)}). Rerun with \`npm run bench\`; regenerate this page with \`node bench/report.mjs\`.\n\n` +
     `> **Noise.** ${results.noiseNote} One-minute load average: ${m.loadAverageAtStart.toFixed(1)} at the start of the run, ` +
     `${results.loadAverageAtEnd.toFixed(1)} at its end, on ${m.cores} cores.\n\n` +
-    'Each timing is the mean latency of a tinybench run, best of 3 rounds that alternate the order of the contenders (the round least disturbed by other load); ' +
+    'Each timing is the mean latency of a tinybench run, best of 3 rounds that alternate the order of the contenders (the round least disturbed by other load), ' +
+    'except in the HTTPS and round-trip sections (each client in a process of its own, medians over interleaved rounds: their notes say how); ' +
     'the crypto section\'s derived figures say how they are taken. No benchmark asserts a time. Byte counts (memory, code size) are exact and are checked against `bench/budgets.json` by `npm run bench -- --quick` in CI.\n\n' +
     '## Headlines\n\n' + headlines(results).map((h) => `- ${h}`).join('\n') + '\n';
   for (const s of Object.values(results.sections)) {

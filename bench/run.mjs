@@ -1,8 +1,9 @@
 // `npm run bench`: every workload, a console table, bench/results/<date>-<host>.json
-// and a regenerated bench/report.md. `npm run bench -- --quick`: only the
+// and a regenerated bench/report.md. `npm run bench -- --quick`: the
 // deterministic figures (code size, the core's memory bytes), checked against
-// bench/budgets.json; exits non-zero when a budget is exceeded or a check fails.
-// Nothing here asserts a time.
+// bench/budgets.json, plus one smoke round of the TLS 1.3 rows and of the
+// round trips (their figures are not published); exits non-zero when a budget
+// is exceeded or a check fails. Nothing here asserts a time.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -14,9 +15,10 @@ import * as memory from './memory.bench.mjs';
 import * as parse from './parse.bench.mjs';
 import * as https from './https.bench.mjs';
 import * as crypto from './crypto.bench.mjs';
+import * as rtt from './rtt.bench.mjs';
 
-// deterministic workloads first: quick mode runs only those
-const WORKLOADS = { size, memory, parse, https, crypto };
+// deterministic workloads first; quick mode runs those and smoke-tests https and rtt
+const WORKLOADS = { size, memory, parse, https, rtt, crypto };
 
 const NOISE_NOTE = 'This machine is a shared 2-vCPU virtual machine; other engineers were compiling on it during the run, ' +
   'so throughput and rate figures are noisy (easily ±20%) and ratios between clients measured moments apart are the more meaningful numbers. ' +

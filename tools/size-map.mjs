@@ -146,6 +146,18 @@ function definedFunctions(objBytes) {
   return out;
 }
 
+/** name -> the object files (build/<profile>/obj/*.o, without .o) that define a function of that name. */
+export function definingObjects(objDir) {
+  const defs = new Map();
+  for (const file of readdirSync(objDir).filter((f) => f.endsWith('.o'))) {
+    for (const name of definedFunctions(readFileSync(join(objDir, file)))) {
+      if (!defs.has(name)) defs.set(name, []);
+      defs.get(name).push(file.slice(0, -2));
+    }
+  }
+  return defs;
+}
+
 /** name -> set of parts ('bearssl' | 'tls') over every object in build/obj. */
 function ownerMap(objDir) {
   const owners = new Map();

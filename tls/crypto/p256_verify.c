@@ -10,13 +10,17 @@
  * word comparison. Products are 32x32->64, which wasm32 has natively.
  *
  * The module's size is budgeted, so only the field product and its
- * reduction are built for speed; the point formulas are short programs
- * (tables of field operations) run by one small loop, and everything that
- * runs a few times per verification is built for size. */
+ * reduction, and the 256-bit addition and subtraction under every field
+ * addition and under the inversion, are built for speed; the point formulas
+ * are short programs (tables of field operations) run by one small loop,
+ * and everything that runs a few times per verification is built for size. */
 #include <string.h>
 #include "fast_crypto.h"
 
 #define COLD __attribute__((minsize, noinline))
+/* Built for speed (the loop unrolled) but called, not inlined: 7% faster
+ * verifications for 272 bytes; inlining them too gained 3% more for 1.1 KB. */
+#define WARM __attribute__((noinline))
 
 typedef uint32_t u256[8];
 
@@ -58,7 +62,7 @@ COLD static int compare(const u256 a, const u256 b) {
 }
 
 /* r = a + b, returns the carry out */
-COLD static uint32_t add(u256 r, const u256 a, const u256 b) {
+WARM static uint32_t add(u256 r, const u256 a, const u256 b) {
 	uint64_t acc = 0;
 	for (int i = 0; i < 8; i++) {
 		acc += (uint64_t)a[i] + b[i];
@@ -69,7 +73,7 @@ COLD static uint32_t add(u256 r, const u256 a, const u256 b) {
 }
 
 /* r = a - b, returns the borrow out */
-COLD static uint32_t sub(u256 r, const u256 a, const u256 b) {
+WARM static uint32_t sub(u256 r, const u256 a, const u256 b) {
 	int64_t acc = 0;
 	for (int i = 0; i < 8; i++) {
 		acc += (int64_t)a[i] - b[i];
