@@ -1,8 +1,6 @@
-// One connection = one core instance + one socket, and the loop that drives
-// them: it runs mh_step() and does what each event asks (send, receive,
-// anchors), handing HTTP-level events (head, body, trailers) to its caller.
-// Once closed, the connection gives its instance back to the pool (core.ts),
-// where another connection takes it: from then on nothing here may touch it.
+// One connection = one core instance (pooled, coreLease.ts) + one socket, and
+// the loop that drives them: it runs mh_step() and does what each event asks
+// (send, receive, anchors), handing HTTP-level events to its caller.
 import type { Socket } from 'node:net';
 import { Event, OpenFlag, BodyKind, coreProfiles } from './generated/spec.js';
 import { coreError, hostError, MicroHttpsError } from './errors.js';
@@ -376,11 +374,8 @@ export class Connection {
     this.#lease.end(error);
   }
 
-  /**
-   * Marks the connection idle in a pool (it must not keep the process alive)
-   * or busy. Idle, it parks once this turn of the event loop is over, so a
-   * request sent right after the last one keeps its instance.
-   */
+  /** Idle in a pool (not keeping the process alive) or busy. Idle, it parks once this
+   * turn of the event loop is over: a request sent right away keeps its instance. */
   setIdle(idle: boolean): void {
     this.#pump.setIdle(idle);
     clearImmediate(this.#parking);
