@@ -7,13 +7,14 @@ import {
   LIMIT_MAX_FRAGMENT_BYTES, TLS_RECORD_OVERHEAD,
   MEM_STACK_SIZE, MEM_STACK_PEAK, MEM_STATIC_DATA, MEM_ARENA_SIZE, MEM_ARENA_USED, MEM_IO_BUFFER,
   MEM_HEAD_BUFFER, MEM_REQUEST_HEAD, MEM_TRUST_STORE, MEM_TLS_STATE, MEM_XFER_WINDOW, MEM_HEAP_BASE, MEM_USED_PEAK,
+  MEM_ARENA_BASE,
   OPEN_TLS, OPEN_ANCHORS_ON_DEMAND, TX_SENDREC, TX_RECVREC, RETRY_NONE, RETRY_WITHOUT_MFL, RETRY_WITHOUT_SESSION,
 } from "./generated/spec";
 // Brings in the abort handler the build names with --use abort=...
 import "./base/abort";
 import { errorCode, errorDetail, fail, clearError } from "./base/error";
 import { limit, setLimit, resetLimits, freezeLimits, limitsFrozen } from "./base/limits";
-import { carve, arenaUsed } from "./base/arena";
+import { carve, arenaUsed, arenaBase } from "./base/arena";
 import {
   tx_open, tx_ack, tx_close, tx_version, tx_suite, store_init, store_add, store_used, store_count, store_detail,
   tx_anchor_pending, tx_anchor_query, tx_anchor_resume,
@@ -282,6 +283,7 @@ export function mh_mem(kind: u32): u32 {
   if (kind == MEM_XFER_WINDOW) return mem_xfer_size();
   if (kind == MEM_HEAP_BASE) return heapBase();
   if (kind == MEM_USED_PEAK) return staticData() + mem_stack_peak() + arenaUsed();
+  if (kind == MEM_ARENA_BASE) return <u32>arenaBase();
   return 0;
 }
 
@@ -294,3 +296,7 @@ function heapBase(): u32 {
 function staticData(): u32 {
   return heapBase() - mem_stack_size() - mem_arena_size();
 }
+
+/** Placeholders: tools/build.mjs writes both, since only the merged module knows every global. */
+export function mh_globals_save(ptr: usize): u32 { return 0; }
+export function mh_globals_load(ptr: usize): void {}

@@ -38,13 +38,28 @@ async function coreFigures(ca, port, path, expectBytes, options = {}) {
   }
 }
 
-function rssOf(client, n, port, ca) {
+/** Runs one rss-child.mjs job ({ mode, client, n, port, ca }) in a fresh process. */
+function inChild(job) {
   return new Promise((resolve, reject) => {
     const child = fork(join(benchDir, 'rss-child.mjs'), [], { execArgv: ['--expose-gc'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    child.once('message', (m) => (m.error ? reject(new Error(`${client}: ${m.error}`)) : resolve(m)));
+    child.once('message', (m) => (m.error ? reject(new Error(`${job.client}: ${m.error}`)) : resolve(m)));
     child.once('error', reject);
-    child.send({ client, n, port, ca });
+    child.send(job);
   });
+}
+
+const CLIENTS = ['microhttps', 'node https', 'undici'];
+
+/** Per client, the median (by RSS per connection) of runs fresh processes holding n idle connections. */
+async function idleRss(n, runs, port, ca) {
+  const out = [];
+  for (const client of CLIENTS) {
+    const all = [];
+    for (let i = 0; i < runs; i++) all.push(await inChild({ mode: 'idle', client, n, port, ca }));
+    all.sort((a, b) => a.perConnection - b.perConnection);
+    out.push({ ...all[Math.floor(all.length / 2)], runs: all.map((r) => r.perConnection), heapRuns: all.map((r) => r.heapPerConnection) });
+  }
+  return out;
 }
 
 export async function run({ quick, env }) {
@@ -76,16 +91,16 @@ export async function run({ quick, env }) {
 
   const rssN = quick ? 20 : 100;
   // RSS moves in allocator- and GC-sized steps: take the median of a few fresh processes
-  const rssRuns = quick ? 1 : 3;
-  const rss = [];
-  for (const client of ['microhttps', 'node https', 'undici']) {
-    const runs = [];
-    for (let i = 0; i < rssRuns; i++) runs.push(await rssOf(client, rssN, ports.ecdsa, ca));
-    runs.sort((a, b) => a.perConnection - b.perConnection);
-    rss.push({ ...runs[Math.floor(runs.length / 2)], runs: runs.map((r) => r.perConnection) });
-  }
+  const rssRuns = quick ? 1 : 5;
+  const rss = await idleRss(rssN, rssRuns, ports.ecdsa, ca);
   for (const r of rss) if (r.open !== rssN) throw new Error(`${r.client}: ${r.open} of ${rssN} connections stayed open`);
-  const rssRows = rss.map((r) => [r.client, fmt(r.open), fmt(Math.round((r.rssAfter - r.rssBefore) / KiB)), fmt(r.perConnection / KiB), r === rss[0] ? '' : fmtRatio(ratio(rss[0].perConnection, r.perConnection))]);
+  const rssRows = rss.map((r) => [r.client, fmt(r.open), fmt(Math.round((r.rssAfter - r.rssBefore) / KiB)), fmt(r.perConnection / KiB),
+    r === rss[0] ? '' : fmtRatio(ratio(rss[0].perConnection, r.perConnection)), fmt(r.heapPerConnection / KiB), r.instantiations === undefined ? '' : fmt(r.instantiations)]);
+  const requestsN = quick ? 2000 : 30_000;
+  const plateau = [];
+  for (const client of CLIENTS) plateau.push(await inChild({ mode: 'requests', client, n: requestsN, port: ports.ecdsa, ca }));
+  const plateauRows = plateau.map((r) => [r.client, fmt(r.n), fmt(r.rssStart / MiB), fmt(r.rssEnd / MiB), fmt(r.heapEnd / MiB),
+    r === plateau[0] ? '' : fmtRatio(ratio(plateau[0].rssEnd, r.rssEnd))]);
 
   // the budgets are the full core's (Node's default); the small core's have their own
   const fullCore = results.filter((r) => !r.label.startsWith('small core'));
@@ -94,13 +109,15 @@ export async function run({ quick, env }) {
   return section('Memory', {
     note: 'Core figures come from the core itself (mh_mem, via Core.memoryReport()): bytes, deterministic for a build and its limits (defaults here: ' +
       '16 KiB TLS records, half-duplex io buffer). Stack peak is the painted C stack\'s high-water mark since mh_init. ' +
-      'One instance per connection; each scenario uses a fresh one; the small core is the `small` build profile (docs/memory.md), the others the full one. USED_PEAK is static data + stack peak + arena carved. 16 KiB records use the half-duplex (mono) record buffer of 16,709 bytes; MFL 1024 negotiates 1 KiB records (RFC 6066) and carves a 1,349-byte record buffer; the rest of the arena is the same (limits at their defaults). ' +
-      `RSS per connection: ${rssN} idle keep-alive TLS connections opened in a fresh Node process per client (after five warm-up connections, closed again), RSS growth divided by ${rssN}, each RSS read after GC once it is stable; median of ${rssRuns} such processes (all runs in the results file). ` +
+      'One instance per connection while it works, from a per-profile pool of reset instances (docs/memory.md); the small core is the `small` build profile (docs/memory.md), the others the full one. USED_PEAK is static data + stack peak + arena carved. 16 KiB records use the half-duplex (mono) record buffer of 16,709 bytes; MFL 1024 negotiates 1 KiB records (RFC 6066) and carves a 1,349-byte record buffer; the rest of the arena is the same (limits at their defaults). ' +
+      `RSS and JS heap per connection: in a fresh Node process per client, ${rssN} keep-alive TLS connections opened and closed (warm-up), then ${rssN} more opened and left idle (microhttps: in a Session, where idle connections park); growth over that second batch divided by ${rssN}, read after GC once RSS is stable; median of ${rssRuns} such processes (all runs in the results file). ` +
+      `Instantiations: WebAssembly instances created while the second batch connected. Sequential requests: one keep-alive connection serving ${requestsN} GETs of 1 KiB in a fresh process, RSS after GC. ` +
       'RSS is noisy (allocator and GC behaviour): read it as an order of magnitude.',
-    figures: { scenarios: results, streamsEqual, rss },
+    figures: { scenarios: results, streamsEqual, rss, plateau },
     tables: [
       { title: 'Core memory figures (bytes)', head: ['figure', ...results.map((r) => r.label)], rows: coreRows },
-      { title: `Process RSS per idle keep-alive connection (${rssN} connections)`, head: ['client', 'connections', 'RSS growth (KiB)', 'KiB per connection', 'ours/theirs (lower is better)'], rows: rssRows },
+      { title: `Process RSS per idle keep-alive connection (${rssN} connections)`, head: ['client', 'connections', 'RSS growth (KiB)', 'KiB per connection', 'ours/theirs (lower is better)', 'JS heap KiB per connection', 'instantiations'], rows: rssRows },
+      { title: `Process RSS, one keep-alive connection serving ${requestsN} sequential GETs of 1 KiB`, head: ['client', 'requests', 'RSS at start (MiB)', 'RSS after (MiB)', 'JS heap after (MiB)', 'ours/theirs (lower is better)'], rows: plateauRows },
     ],
     charts: [
       { id: 'memory-core', kind: 'stacked', title: 'microhttps linear memory by use (bytes)', unit: 'bytes', bars: results.map((r) => ({ label: r.label, layers: memoryLayers(r.report) })) },

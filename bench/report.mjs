@@ -34,7 +34,12 @@ export function headlines({ sections }) {
     const full = mem.scenarios.filter((x) => !x.label.startsWith('small core'));
     if (small.length === 2) out.push(`Memory used by one GET (USED_PEAK: static + stack peak + buffers), 16 KiB records / MFL 1024: full core ${fmt(full[0].report.USED_PEAK)} / ${fmt(full.find((x) => /MFL/.test(x.label)).report.USED_PEAK)}, small core ${fmt(small[0].report.USED_PEAK)} / ${fmt(small[1].report.USED_PEAK)} (small core: ${fmt(small[0].linearMemoryBytes)} bytes of linear memory in all)`);
     const [ours, node, undici] = mem.rss;
-    out.push(`RSS per idle keep-alive connection: ours ${fmt(ours.perConnection / 1024)} KiB, node https ${fmt(node.perConnection / 1024)} KiB, undici ${fmt(undici.perConnection / 1024)} KiB`);
+    const heap = (r) => (r.heapPerConnection === undefined ? '' : ` (JS heap ${fmt(r.heapPerConnection / 1024)})`);
+    out.push(`RSS per idle keep-alive connection: ours ${fmt(ours.perConnection / 1024)} KiB${heap(ours)}, node https ${fmt(node.perConnection / 1024)} KiB${heap(node)}, undici ${fmt(undici.perConnection / 1024)} KiB${heap(undici)}`);
+    if (mem.plateau) {
+      const [p0, p1, p2] = mem.plateau;
+      out.push(`Process RSS after ${fmt(p0.n)} keep-alive GETs on one connection: ours ${fmt(p0.rssEnd / MiB)} MiB, node https ${fmt(p1.rssEnd / MiB)} MiB, undici ${fmt(p2.rssEnd / MiB)} MiB`);
+    }
   }
   const size = sections.size?.figures;
   if (size) out.push(`Code size: build/microhttps.wasm ${fmt(size.final.bytes)} bytes, ${fmt(size.final.gzip)} gzip'd${size.profiles ? `; by profile: ${size.profiles.map((p) => `${p.name} ${fmt(p.bytes)}`).join(', ')}` : ''}`);

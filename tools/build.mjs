@@ -207,6 +207,7 @@ async function finalize(input, output, heapBase, features, shrinkLevel) {
   const names = [];
   for (let i = 0; i < m.getNumExports(); i++) names.push(binaryen.getExportInfo(m.getExportByIndex(i)).name);
   for (const name of names) if (!name.startsWith('mh_') && name !== 'memory') m.removeExport(name);
+  writeGlobalsTransfer(binaryen, m);
   // WAMR trims linear memory to __heap_base when __heap_base and __data_end are
   // exported and no memory.grow/memory.size exists: both must cover C and
   // AssemblyScript data, and nothing is used above them.
@@ -223,6 +224,48 @@ async function finalize(input, output, heapBase, features, shrinkLevel) {
   writeFileSync(output, m.emitBinary());
   m.dispose();
 }
+
+/** The mutable globals, in module order: what mh_globals_save/load cover. */
+function mutableGlobals(binaryen, m) {
+  const out = [];
+  for (let i = 0; i < m.getNumGlobals(); i++) {
+    const g = binaryen.getGlobalInfo(m.getGlobalByIndex(i));
+    if (!g.mutable) continue;
+    if (g.module) throw new Error(`imported mutable global ${g.module}.${g.base}: mh_globals_save cannot cover it`);
+    if (g.type !== binaryen.i32 && g.type !== binaryen.i64) throw new Error(`global ${g.name} is neither i32 nor i64`);
+    out.push(g);
+  }
+  return out;
+}
+
+/** Replaces the AssemblyScript placeholder exported as name with a function of the given body. */
+function replaceExport(binaryen, m, name, params, result, body) {
+  if (!m.getExport(name)) throw new Error(`the core has no ${name} export`);
+  m.removeExport(name);
+  m.addFunction(`${name}_generated`, params, result, [], body);
+  m.addFunctionExport(`${name}_generated`, name);
+}
+
+/**
+ * mh_globals_save(ptr) / mh_globals_load(ptr): every mutable global (C's and
+ * AssemblyScript's) to or from GLOBAL_SLOT_BYTES-byte slots at ptr, so a
+ * host can park an idle connection's whole state (globals and a memory diff)
+ * and bring it back on another instance of the same module.
+ */
+function writeGlobalsTransfer(binaryen, m) {
+  const globals = mutableGlobals(binaryen, m);
+  const ptr = () => m.local.get(0, binaryen.i32);
+  const wide = (g) => g.type === binaryen.i64;
+  const save = globals.map((g, i) => (wide(g) ? m.i64 : m.i32).store(i * GLOBAL_SLOT_BYTES, wide(g) ? 8 : 4, ptr(), m.global.get(g.name, g.type)));
+  save.push(m.return(m.i32.const(globals.length * GLOBAL_SLOT_BYTES)));
+  replaceExport(binaryen, m, 'mh_globals_save', binaryen.createType([binaryen.i32]), binaryen.i32, m.block(null, save, binaryen.i32));
+  const load = globals.map((g, i) => m.global.set(g.name, wide(g)
+    ? m.i64.load(i * GLOBAL_SLOT_BYTES, 8, ptr())
+    : m.i32.load(i * GLOBAL_SLOT_BYTES, 4, ptr())));
+  replaceExport(binaryen, m, 'mh_globals_load', binaryen.createType([binaryen.i32]), binaryen.none, m.block(null, load, binaryen.none));
+}
+
+const GLOBAL_SLOT_BYTES = 8;
 
 main().catch((err) => {
   console.error(`[build] ${err.message}`);

@@ -17,3 +17,8 @@ export function carve(size: u32): usize {
 export function arenaUsed(): u32 {
   return used;
 }
+
+/** The host zeroes the arena when it resets an instance (mh_mem(MEM_ARENA_BASE), docs/memory.md). */
+export function arenaBase(): usize {
+  return mem_arena();
+}

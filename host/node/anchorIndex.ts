@@ -5,20 +5,24 @@
 // the host knows. The core itself reads each anchor's subject Name
 // (mh_anchor_subject_hash), so the host needs no DER parser for it.
 import { createHash } from 'node:crypto';
-import { Core } from './core.js';
+import { takeCore, giveBackCore } from './core.js';
 import { hostError } from './errors.js';
 
-/** Hashes subject Names with one core instance for a whole set of anchors. */
-function subjectHasher(): (cert: Uint8Array) => string | undefined {
-  const core = new Core();
-  const code = core.x.mh_init();
-  if (code !== 0) throw hostError('INTERNAL', `mh_init failed with the default limits (code ${code})`);
-  const cap = core.x.mh_xfer_cap();
-  return (cert) => {
-    if (cert.length > cap) return undefined; // larger than any anchor the core can load
-    const digest = core.x.mh_anchor_subject_hash(core.putXfer(cert));
-    return digest === 0 ? undefined : Buffer.from(core.view(digest, 32)).toString('hex');
-  };
+/** Hashes the subject Names of a whole set of anchors with one pooled core instance. */
+function subjectHashes(anchors: readonly Uint8Array[]): (string | undefined)[] {
+  const core = takeCore();
+  try {
+    const code = core.x.mh_init();
+    if (code !== 0) throw hostError('INTERNAL', `mh_init failed with the default limits (code ${code})`);
+    const cap = core.x.mh_xfer_cap();
+    return anchors.map((cert) => {
+      if (cert.length > cap) return undefined; // larger than any anchor the core can load
+      const digest = core.x.mh_anchor_subject_hash(core.putXfer(cert));
+      return digest === 0 ? undefined : Buffer.from(core.view(digest, 32)).toString('hex');
+    });
+  } finally {
+    giveBackCore(core);
+  }
 }
 
 export class AnchorIndex {
@@ -30,10 +34,10 @@ export class AnchorIndex {
   constructor(anchors: readonly Uint8Array[]) {
     let n = 0;
     const all = createHash('sha256');
-    const subjectHash = subjectHasher();
-    for (const der of anchors) {
+    const subjects = subjectHashes(anchors);
+    for (const [i, der] of anchors.entries()) {
       all.update(createHash('sha256').update(der).digest());
-      const key = subjectHash(der);
+      const key = subjects[i];
       if (key === undefined) continue; // not a certificate the core can read: it could not have matched anyway
       const list = this.#bySubject.get(key) ?? [];
       list.push(der);

@@ -1,11 +1,12 @@
-// One connection = one core instance + one socket, and the loop that drives
-// them: it runs mh_step() and does what each event asks (send, receive,
-// anchors), handing HTTP-level events (head, body, trailers) to its caller.
+// One connection = one core instance (pooled, coreLease.ts) + one socket, and
+// the loop that drives them: it runs mh_step() and does what each event asks
+// (send, receive, anchors), handing HTTP-level events to its caller.
 import type { Socket } from 'node:net';
 import { Event, OpenFlag, BodyKind, coreProfiles } from './generated/spec.js';
 import { coreError, hostError, MicroHttpsError } from './errors.js';
 import { SocketPump } from './socketPump.js';
-import type { Core } from './core.js';
+import { giveBackCore, type Core } from './core.js';
+import { CoreLease, type MemoryReport } from './coreLease.js';
 import type { AnchorIndex } from './anchorIndex.js';
 import { Headers } from './headers.js';
 import { originKey, sessionTrust, rememberSession, forgetSession } from './sessions.js';
@@ -61,7 +62,9 @@ const encoder = new TextEncoder();
 const CLOSE_NOTIFY_TIMEOUT = 1000;
 
 export class Connection {
-  readonly core: Core;
+  readonly #lease: CoreLease;
+  #parking: NodeJS.Immediate | undefined;
+  #tlsInfo: TlsFacts | undefined;
   readonly options: ConnectionOptions;
   readonly #pump: SocketPump;
   readonly #anchors: AnchorIndex | undefined;
@@ -75,7 +78,7 @@ export class Connection {
   readonly sessionOrigin: string;
 
   private constructor(core: Core, pump: SocketPump, options: ConnectionOptions, anchors: AnchorIndex | undefined) {
-    this.core = core;
+    this.#lease = new CoreLease(core);
     this.#pump = pump;
     this.#anchors = anchors;
     this.options = options;
@@ -96,10 +99,15 @@ export class Connection {
     const core = setUpCore(options);
     let socket = options.socket;
     let resolved = started;
-    if (!socket) {
-      const addresses = await withDeadline(addressesOf(options.host, options.lookup), deadline, 'dns');
-      resolved = Date.now();
-      socket = await withDeadline(connectFirst(addresses, options.port), deadline, 'connect');
+    try {
+      if (!socket) {
+        const addresses = await withDeadline(addressesOf(options.host, options.lookup), deadline, 'dns');
+        resolved = Date.now();
+        socket = await withDeadline(connectFirst(addresses, options.port), deadline, 'connect');
+      }
+    } catch (err) {
+      giveBackCore(core);
+      throw err;
     }
     const connected = Date.now();
     const conn = new Connection(core, new SocketPump(socket), options, anchors);
@@ -137,8 +145,22 @@ export class Connection {
     if (this.options.sessionCache !== false) rememberSession(this.sessionOrigin, session);
   }
 
+  /** The connection's core instance; a clear error once it serves another connection. */
+  get core(): Core {
+    return this.#lease.core;
+  }
+
+  /** The core's memory figures; after close, those it had when the connection ended. */
+  memoryReport(): MemoryReport {
+    return this.#lease.memoryReport();
+  }
+
   /** Runs the core until it has an HTTP-level event; throws its error. */
-  async next(phase: string, timeoutMs = this.readTimeout): Promise<number> {
+  next(phase: string, timeoutMs = this.readTimeout): Promise<number> {
+    return this.#lease.hold(() => this.#step(phase, timeoutMs));
+  }
+
+  async #step(phase: string, timeoutMs: number): Promise<number> {
     const x = this.core.x;
     for (;;) {
       const ev = x.mh_step();
@@ -205,7 +227,11 @@ export class Connection {
   }
 
   /** Writes the request (head and body) and returns the first response event. */
-  async send(req: OutgoingRequest): Promise<number> {
+  send(req: OutgoingRequest): Promise<number> {
+    return this.#lease.hold(() => this.#send(req));
+  }
+
+  async #send(req: OutgoingRequest): Promise<number> {
     this.#writeHead(req);
     const body = req.body ?? null;
     if (body instanceof Uint8Array || body === null) return this.#sendBytes(body ?? new Uint8Array(0));
@@ -237,7 +263,7 @@ export class Connection {
   async #sendBytes(body: Uint8Array): Promise<number> {
     let offset = 0;
     for (;;) {
-      const ev = await this.next(offset === body.length ? 'head' : 'send');
+      const ev = await this.#step(offset === body.length ? 'head' : 'send', this.readTimeout);
       if (ev !== Event.WRITE_BODY) return ev;
       if (offset === body.length) this.#check(this.core.x.mh_body_end());
       else offset += this.#writeBodyPiece(body.subarray(offset));
@@ -250,7 +276,7 @@ export class Connection {
     let current: Uint8Array | null = null;
     let finished = false;
     for (;;) {
-      const ev = await this.next(finished ? 'head' : 'send');
+      const ev = await this.#step(finished ? 'head' : 'send', this.readTimeout);
       if (ev !== Event.WRITE_BODY) return ev;
       while (current === null || current.length === 0) {
         const next = await chunks.next();
@@ -311,13 +337,16 @@ export class Connection {
   }
 
   get keepAlive(): boolean {
-    return this.core.x.mh_keep_alive() === 1 && this.#pump.usable && !this.#closed;
+    return !this.#closed && this.#pump.usable && this.core.x.mh_keep_alive() === 1;
   }
 
+  /** What the handshake established: read once, as it cannot change (every response on this connection shares it). */
   get tlsInfo(): TlsFacts | undefined {
     if (!this.options.tls) return undefined;
-    if (!this.#closed) this.#keepSession();
-    return tlsFacts(this.core.x, this.options.insecure === true, () => this.#session);
+    // at the response head: a ticket may have come since the handshake (a parked connection exported it before parking)
+    if (!this.#closed && this.#lease.parkedBytes === 0) this.#keepSession();
+    this.#tlsInfo ??= Object.freeze(tlsFacts(this.core.x, this.options.insecure === true, () => this.#session));
+    return this.#tlsInfo;
   }
 
   /** Orderly close: TLS close_notify (best effort), then the socket. */
@@ -325,33 +354,47 @@ export class Connection {
     if (this.#closed) return;
     this.#closed = true;
     try {
-      if (this.options.tls && this.#pump.usable) {
-        this.#keepSession();
-        this.core.x.mh_close();
-        while (this.core.x.mh_step() === Event.SEND) await this.#sendPending(CLOSE_NOTIFY_TIMEOUT, 'close');
-      }
+      // a loop still running on the core (busy) owns it: no close_notify then
+      await this.#lease.hold(async () => {
+        if (this.options.tls && this.#pump.usable && this.#lease.busy === 1) {
+          this.#keepSession();
+          this.core.x.mh_close();
+          while (this.core.x.mh_step() === Event.SEND) await this.#sendPending(CLOSE_NOTIFY_TIMEOUT, 'close');
+        }
+      });
     } catch {
       // the peer may already be gone: closing is still complete
     } finally {
       this.#pump.destroy();
+      this.#lease.end();
     }
   }
 
   destroy(): void {
     this.#closed = true;
     this.#pump.destroy();
+    this.#lease.end();
   }
 
   /** Fails what is pending with `error` (e.g. ABORTED, TIMEOUT) and closes. */
   abort(error: MicroHttpsError): void {
     this.#closed = true;
     this.#pump.abort(error);
+    this.#lease.end(error);
   }
 
-  /** Marks the connection idle in a pool (it must not keep the process alive) or busy. */
+  /** Idle in a pool (not keeping the process alive) or busy. Idle, it parks once this
+   * turn of the event loop is over: a request sent right away keeps its instance. */
   setIdle(idle: boolean): void {
     if (idle && this.options.tls) this.#keepSession();
     this.#pump.setIdle(idle);
+    clearImmediate(this.#parking);
+    this.#parking = idle ? setImmediate(() => this.#lease.park()).unref() : undefined;
+  }
+
+  /** Bytes an idle parked connection keeps of its core's state (0 while it holds an instance). */
+  get parkedBytes(): number {
+    return this.#lease.parkedBytes;
   }
 
   get usable(): boolean {

@@ -1,7 +1,7 @@
 // A core instance made ready for one connection before any socket opens:
 // limits set, pins and the client identity loaded, an exported session
 // offered. Every refusal here is CONFIG, so nothing is sent on bad settings.
-import { Core } from './core.js';
+import { type Core, takeCore, giveBackCore } from './core.js';
 import { limitSpecs, PeerLimit, Mem, coreProfiles } from './generated/spec.js';
 import { coreError, hostError } from './errors.js';
 import { pinHashes, clientIdentity } from './credentials.js';
@@ -17,8 +17,19 @@ export function offerSession(core: Core, session: Uint8Array): void {
   if (code !== 0) throw coreError(code, 0, `session: not a session exported by this version of microhttps (${session.length} bytes)`);
 }
 
+/** An instance from the pool, set up for options; given back when a setting is refused. */
 export function setUpCore(options: ConnectionOptions): Core {
-  const core = new Core(options.clock, options.core);
+  const core = takeCore(options.core, options.clock);
+  try {
+    configure(core, options);
+  } catch (err) {
+    giveBackCore(core);
+    throw err;
+  }
+  return core;
+}
+
+function configure(core: Core, options: ConnectionOptions): void {
   const x = core.x;
   const limits = { ...options.limits, ...(options.maxFragment === undefined ? {} : { maxFragmentBytes: options.maxFragment }) };
   for (const [name, value] of Object.entries(limits)) {
@@ -43,7 +54,6 @@ export function setUpCore(options: ConnectionOptions): Core {
     if (options.pin !== undefined) loadPins(core, options.pin);
     if (identity) loadClientIdentity(core, identity);
   }
-  return core;
 }
 
 function offerSuites(core: Core, suites: readonly string[]): void {

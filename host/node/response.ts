@@ -72,8 +72,8 @@ export class Response {
   }
 
   /** The core's memory figures for this response's connection (bytes). */
-  get memory(): ReturnType<Connection['core']['memoryReport']> {
-    return this.#conn.core.memoryReport();
+  get memory(): ReturnType<Connection['memoryReport']> {
+    return this.#conn.memoryReport();
   }
 
   /**

@@ -20,3 +20,11 @@ export async function rejection(fn) {
   }
   throw new Error('expected a rejection');
 }
+
+/** An HTTPS server on 127.0.0.1 with a localhost leaf of a fresh PKI; close() stops both. */
+export async function localHttpsServer(handler) {
+  const { startHttpsServer } = await import('./servers.mjs');
+  const { pki, leaf } = localPki();
+  const server = await startHttpsServer({ key: leaf.keyPem, cert: leaf.chainPem, handler });
+  return { pki, leaf, server, close: async () => { await server.close(); pki.cleanup(); } };
+}
