@@ -62,6 +62,28 @@ for (const [name, tlsOptions] of [['default', {}], ['minVersion TLSv1.3', { minV
   });
 }
 
+test('a ticket is offered only with the max_fragment_length offer it was made with (OpenSSL answers a resumption with the old one)', async () => {
+  const s = await nodeServer();
+  try {
+    const url = `https://localhost:${s.port}/`;
+    const small = await fetchOnce(url, { sessionCache: false, maxFragment: 1024 });
+    const session = small.tls.session;
+    assert.equal(small.tls.maxFragment, 1024);
+    // a full record buffer: not offered (a full handshake, no error), with the same offer it resumes
+    const full = await fetchOnce(url, { sessionCache: false, session });
+    assert.equal(full.tls.resumed, false);
+    assert.equal(full.reused, false);
+    const same = await fetchOnce(url, { sessionCache: false, session, maxFragment: 1024 });
+    assert.equal(same.tls.resumed, true);
+    assert.equal(same.tls.maxFragment, 1024);
+    // and the other way round: a full-buffer ticket is not offered with maxFragment
+    const withSmall = await fetchOnce(url, { sessionCache: false, session: full.tls.session, maxFragment: 1024 });
+    assert.equal(withSmall.tls.resumed, false);
+  } finally {
+    await s.close();
+  }
+});
+
 test('export and import: res.tls.session resumes through the session option (no cache), and the cache key is the origin', async () => {
   const s = await nodeServer();
   try {
@@ -210,7 +232,8 @@ function syntheticSession(psk) {
   out.writeUInt32BE(3600, 14);
   out.writeUInt32BE(0, 18);
   out.writeUInt16BE(ticket.length, 22);
-  psk.copy(out, 24);
+  out[24] = 0; // max_fragment_length code offered: none (a full record buffer)
+  psk.copy(out, 25);
   ticket.copy(out, SessionFormat.TLS13_FIXED_BYTES);
   return new Uint8Array(out);
 }

@@ -23,7 +23,8 @@
 #define OFF_LIFETIME 14
 #define OFF_AGE_ADD 18
 #define OFF_TICKET_LEN 22
-#define OFF_PSK 24
+#define OFF_FRAGMENT_CODE 24
+#define OFF_PSK 25
 #define OFF_TICKET (OFF_PSK + 48)
 
 typedef char layout_matches_spec[(OFF_TICKET == MH_SESSION_TLS13_FIXED_BYTES
@@ -33,6 +34,7 @@ typedef char layout_matches_spec[(OFF_TICKET == MH_SESSION_TLS13_FIXED_BYTES
 static struct {
 	enum { NONE, PENDING, OFFERED } stage;
 	unsigned suite;
+	unsigned fragment_code; /* the max_fragment_length code offered when the ticket came */
 	unsigned char psk[48];
 	size_t psk_len;
 	uint64_t received_ms;
@@ -85,6 +87,7 @@ size_t tls13_psk_export(unsigned char *out) {
 	put32(out + OFF_AGE_ADD, t->age_add);
 	out[OFF_TICKET_LEN] = (unsigned char)(t->ticket_len >> 8);
 	out[OFF_TICKET_LEN + 1] = (unsigned char)t->ticket_len;
+	out[OFF_FRAGMENT_CODE] = (unsigned char)tls13_mfl_code_offered();
 	tls13_resumption_psk(e->hash, e->resumption_secret, t->nonce, t->nonce_len, out + OFF_PSK);
 	memcpy(out + OFF_TICKET, t->ticket, t->ticket_len);
 	return OFF_TICKET + t->ticket_len;
@@ -95,12 +98,14 @@ int tls13_psk_import(const unsigned char *in, size_t len) {
 	size_t ticket_len = len >= OFF_TICKET ? (size_t)in[OFF_TICKET_LEN] << 8 | in[OFF_TICKET_LEN + 1] : 0;
 	if (len < OFF_TICKET || in[OFF_FORMAT] != MH_SESSION_FORMAT_TLS13 || in[OFF_VERSION] != 3
 		|| in[OFF_VERSION + 1] != 4 || !known_suite(suite) || in[OFF_PSK_LEN] != hash_len(suite_hash(suite))
-		|| ticket_len == 0 || ticket_len > TLS13_TICKET_MAX || len != OFF_TICKET + ticket_len)
+		|| ticket_len == 0 || ticket_len > TLS13_TICKET_MAX || len != OFF_TICKET + ticket_len
+		|| in[OFF_FRAGMENT_CODE] > 4)
 	{
 		return MH_ERR_CONFIG;
 	}
 	forget();
 	session.suite = suite;
+	session.fragment_code = in[OFF_FRAGMENT_CODE];
 	session.psk_len = in[OFF_PSK_LEN];
 	memcpy(session.psk, in + OFF_PSK, session.psk_len);
 	session.received_ms = (uint64_t)get32(in + OFF_RECEIVED) << 32 | get32(in + OFF_RECEIVED + 4);
@@ -138,7 +143,11 @@ void tls13_psk_open(void) {
 		return;
 	}
 	int64_t age = ticket_age();
-	if (age < 0 || !hash_offered(session.suite)) {
+	/* OpenSSL answers a resumption with the max_fragment_length of the
+	 * ticket's connection even when this hello did not offer it, which we
+	 * must refuse (unsupported_extension): offer the ticket only with the
+	 * same max_fragment_length offer (none for a full record buffer) */
+	if (age < 0 || !hash_offered(session.suite) || session.fragment_code != tls13_mfl_code_offered()) {
 		forget();
 		return;
 	}
