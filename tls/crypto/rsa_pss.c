@@ -2,6 +2,7 @@
  * Every check is a plain comparison: the inputs (signature, public key,
  * message hash) are public, so nothing here needs to be constant-time. */
 #include "crypto/rsa_pss.h"
+#include "crypto/rsa_public.h"
 #include <string.h>
 
 #define MAX_MODULUS_BYTES 512 /* 4096 bits, BearSSL's RSA limit */
@@ -72,9 +73,9 @@ int rsa_pss_verify(const unsigned char *sig, size_t sig_len, const br_hash_class
 	size_t k = pk->nlen, mod_bits, em_bits, em_len;
 	while (k > 0 && *n == 0) { n++; k--; }
 	if (k == 0 || k > sizeof m || sig_len != k) return 0;
-	/* RSAVP1; BearSSL's public operation also refuses s >= n */
+	/* RSAVP1, which also refuses s >= n */
 	memcpy(m, sig, k);
-	if (!br_rsa_public_get_default()(m, k, pk)) return 0;
+	if (!rsa_public(m, k, pk)) return 0;
 	mod_bits = 8 * (k - 1) + top_byte_bits(n[0]);
 	em_bits = mod_bits - 1;
 	em_len = (em_bits + 7) / 8;

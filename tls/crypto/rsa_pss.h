@@ -1,13 +1,12 @@
 /* RSASSA-PSS signature verification (RFC 8017 §8.1.2 with EMSA-PSS-VERIFY,
- * §9.1.2, and MGF1 over the message hash, §B.2.1) on BearSSL's RSA public
+ * §9.1.2, and MGF1 over the message hash, §B.2.1) on our RSA public
  * operation, for rsa_pss_rsae_* in TLS 1.3 CertificateVerify: BearSSL 0.6
  * has PKCS#1 v1.5 verification only.
  *
  * Stack (clang -fstack-usage, wasm32 -O2): the "512 + 2*64 bytes" below
  * counts the buffers only. rsa_pss_verify's own frame is 800 bytes (the
  * 512-byte copy of the signature, a 64-byte hash, a br_hash_compat_context);
- * BearSSL's RSA public operation under it (br_rsa_public_get_default(): i31
- * here, as the engine's br_ssl_engine_set_default_rsavrfy) takes 2,176 more:
+ * the RSA public operation under it (rsa_public.h) takes 2,080 more:
  * about 3 KB at the deepest. */
 #ifndef MH_RSA_PSS_H
 #define MH_RSA_PSS_H

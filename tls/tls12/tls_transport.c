@@ -14,6 +14,7 @@
 #include "core/wasi.h"
 #include "microhttps/spec.h"
 #include "crypto/fast_crypto.h"
+#include "crypto/rsa_public.h"
 #include "tls_session.h"
 #include "core/profile.h"
 #include "core/suite_choice.h"
@@ -89,8 +90,9 @@ static void configure_engine(void) {
 	br_ssl_engine_add_flags(eng, BR_OPT_NO_RENEGOTIATION);
 	uint16_t offered[SUITE_COUNT];
 	br_ssl_engine_set_suites(eng, offered, offer_suites(offered));
-	/* no RSA key exchange is offered, so no RSA encryption (rsapub) is set */
-	br_ssl_engine_set_default_rsavrfy(eng);
+	/* no RSA key exchange is offered, so no RSA encryption (rsapub) is set;
+	 * ECDHE_RSA's ServerKeyExchange signature takes the chain's verifier */
+	br_ssl_engine_set_rsavrfy(eng, rsa_public_pkcs1_vrfy());
 	br_ssl_engine_set_ec(eng, ec_choice());
 	br_ssl_engine_set_ecdsa(eng, chain_setup_ecdsa());
 	br_ssl_engine_set_hash(eng, br_sha256_ID, &br_sha256_vtable);

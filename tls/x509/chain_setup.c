@@ -5,6 +5,7 @@
 #include "core/wasi.h"
 #include "core/profile.h"
 #include "crypto/fast_crypto.h"
+#include "crypto/rsa_public.h"
 #include "tls12/ec_choice.h"
 
 static br_x509_minimal_context x509;
@@ -61,7 +62,7 @@ const br_x509_class **chain_setup_start(int insecure) {
 	for (size_t i = 0; i < sizeof hashes / sizeof hashes[0]; i++) {
 		br_x509_minimal_set_hash(&x509, hashes[i].id, hashes[i].impl);
 	}
-	br_x509_minimal_set_rsa(&x509, br_rsa_pkcs1_vrfy_get_default());
+	br_x509_minimal_set_rsa(&x509, rsa_public_pkcs1_vrfy());
 	br_x509_minimal_set_ecdsa(&x509, ec_choice(), chain_setup_ecdsa());
 	br_x509_minimal_set_minrsa(&x509, MIN_RSA_BYTES);
 	/* Dates are never skipped: without a plausible clock the days stay 0 and
