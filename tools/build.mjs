@@ -150,13 +150,18 @@ async function buildCore(cc, mounts, profile, dir) {
   // Built for size in every profile: state machines, codecs and
   // once-per-connection code (crypto dominates a handshake, and they are half
   // the code), and the crypto of rare paths: P-256 and P-384 key exchange
-  // (servers without X25519) and client-certificate signatures. Ciphers,
-  // hashes, X25519, RSA verification and our tls/crypto/ are built for speed,
-  // unless the profile asks for size everywhere.
+  // (servers without X25519) and client-certificate signatures. BearSSL's
+  // big-integer code serves only those rare paths now that RSA verification
+  // is ours (tls/crypto/rsa_public.c): built for size too, except the three
+  // field operations P-384's arithmetic loops on. Ciphers, hashes, X25519,
+  // RSA verification and our tls/crypto/ are built for speed, unless the
+  // profile asks for size everywhere.
   const bySize = [
     ...['ssl', 'x509', 'codec'].map((d) => `bearssl/src/${d}/`),
     ...['ec_p256_m31.c', 'ec_prime_i31.c', 'ecdsa_i31_sign_asn1.c', 'ecdsa_i31_sign_raw.c'].map((f) => `bearssl/src/ec/${f}`),
     ...['rsa_i31_priv.c', 'rsa_i31_pkcs1_sign.c'].map((f) => `bearssl/src/rsa/${f}`),
+    ...['bitlen', 'decmod', 'decode', 'decred', 'encode', 'fmont', 'iszero', 'moddiv', 'modpow', 'modpow2', 'mulacc', 'muladd', 'ninv31', 'reduce', 'rshift', 'tmont']
+      .map((f) => `bearssl/src/int/i31_${f}.c`),
     'tls/',
   ];
   const forSize = (src) => profile.optimize === 'size' ||
