@@ -46,6 +46,11 @@ export function beginRequest(): u32 {
   return 0;
 }
 
+/** No request begun and the last response read whole: nothing of an exchange is live. */
+export function betweenResponses(): bool {
+  return request == REQ_NONE && bodyViewBytes == 0 && !peerEof && !failed();
+}
+
 export function abandonRequest(): void {
   request = REQ_NONE;
 }

@@ -20,20 +20,20 @@ import {
   tx_anchor_pending, tx_anchor_query, tx_anchor_resume,
   mem_stack_paint, mem_stack_peak, mem_tls_state, mem_arena_size, mem_stack_size, mem_xfer_size, anchor_subject_hash, tx_reason, tx_offender_ptr, tx_offender_len, pin_add,
   peer_count, peer_field_ptr, peer_field_len, client_init, client_cert_add, client_key_set, client_detail,
-  session_export, session_import, session_resumed, tls_max_fragment, tls_suites,
+  session_export, session_import, session_resumed, tls_max_fragment, tls_suites, tx_wipe_idle,
 } from "./generated/tls";
 import {
   step, sendPtr, sendLen, recvPtr, recvCap, connectionReset, beginRequest, abandonRequest, finishRequestHead,
-  requestBuilding, markPeerEof, writeBody, endBodyRequested,
+  requestBuilding, markPeerEof, writeBody, endBodyRequested, betweenResponses,
 } from "./connection";
 import { initChars } from "./http/chars";
 import {
   headInit, fieldIndex, FIELD_ENTRY_BYTES, status, versionMinor, reasonPtr, reasonLen, fieldCount,
-  fieldNamePtr, fieldNameLen, fieldValuePtr, fieldValueLen,
+  fieldNamePtr, fieldNameLen, fieldValuePtr, fieldValueLen, headWipe,
 } from "./http/headParser";
 import { persistent } from "./http/framing";
 import { bodyPtr, bodyLen } from "./http/responseParser";
-import { writerInit, requestStart, requestHeader, requestEnd, writerDetail } from "./http/requestWriter";
+import { writerInit, writerWipe, requestStart, requestHeader, requestEnd, writerDetail } from "./http/requestWriter";
 
 // Buffers carved by mh_init.
 let xfer: usize = 0;
@@ -295,6 +295,17 @@ function heapBase(): u32 {
 /** C and AssemblyScript statics: everything below __heap_base but the stack and the arena. */
 function staticData(): u32 {
   return heapBase() - mem_stack_size() - mem_arena_size();
+}
+
+/** Zeroes what an idle connection does not use, when nothing is buffered
+ * (see spec/abi.json): no plaintext of the last exchange stays, and the
+ * state a host parks is a fixed size. The transport checks its own side. */
+export function mh_idle_wipe(): u32 {
+  if (!opened || !betweenResponses() || !tx_wipe_idle()) return ERR_STATE;
+  headWipe();
+  writerWipe();
+  memory.fill(xfer, 0, mem_xfer_size());
+  return 0;
 }
 
 /** Placeholders: tools/build.mjs writes both, since only the merged module knows every global. */

@@ -49,6 +49,15 @@ export function headInit(buffer: usize, capacity: u32, fieldIndex: usize): void 
   index = fieldIndex;
 }
 
+/** Zeroes the head buffer and field index between responses (mh_idle_wipe): no field stays readable. */
+export function headWipe(): void {
+  memory.fill(buf, 0, bufCap);
+  memory.fill(index, 0, limit(LIMIT_HEADER_COUNT) * FIELD_ENTRY_BYTES);
+  fieldCount = 0;
+  reasonPtr = 0;
+  reasonLen = 0;
+}
+
 /** Starts a new response head, or (trailers=true) a chunked trailer section. */
 export function headStart(trailers: bool): void {
   inTrailers = trailers;

@@ -25,6 +25,11 @@ export function writerInit(buffer: usize, capacity: u32): void {
   cap = capacity;
 }
 
+/** Zeroes the request-head buffer once its request is sent (mh_idle_wipe). */
+export function writerWipe(): void {
+  memory.fill(buf, 0, cap);
+}
+
 /** Request line and Host. Returns 0 or an error code (detail in writerDetail). */
 export let writerDetail: u32 = 0;
 export function requestStart(method: usize, methodLen: u32, target: usize, targetLen: u32, host: usize, hostLen: u32): u32 {

@@ -384,12 +384,12 @@ export class Connection {
   }
 
   /** Idle in a pool (not keeping the process alive) or busy. Idle, it parks once this
-   * turn of the event loop is over: a request sent right away keeps its instance. */
+   * turn of the event loop is over (a request sent right away keeps its instance; no timer object stays). */
   setIdle(idle: boolean): void {
     if (idle && this.options.tls) this.#keepSession();
     this.#pump.setIdle(idle);
     clearImmediate(this.#parking);
-    this.#parking = idle ? setImmediate(() => this.#lease.park()).unref() : undefined;
+    this.#parking = idle ? setImmediate(() => { this.#parking = undefined; this.#lease.park(); }).unref() : undefined;
   }
 
   /** Bytes an idle parked connection keeps of its core's state (0 while it holds an instance). */

@@ -11,7 +11,7 @@ import { randomFillSync } from 'node:crypto';
 import { ABI_VERSION, Mem, coreProfiles, type CoreProfile } from './generated/spec.js';
 import type { CoreExports } from './generated/abi.js';
 import { hostError } from './errors.js';
-import { capturePristine, restorePristine, memoryChanges, applyChanges, repaintStack, takeGlobals, putGlobals, type Pristine } from './coreState.js';
+import { capturePristine, restorePristine, parkedState, applyChanges, repaintStack, takeGlobals, putGlobals, type Pristine } from './coreState.js';
 
 const compiled = new Map<CoreProfile, WebAssembly.Module>();
 
@@ -75,8 +75,8 @@ export interface ParkedCore {
   readonly module: WebAssembly.Module;
   readonly profile: CoreProfile;
   readonly clock: WallClock;
-  readonly memory: Uint8Array;
-  readonly globals: Uint8Array;
+  /** The globals' bytes, then the runs of memory that differ from a fresh instance (coreState.ts): one array per connection. */
+  readonly state: Uint8Array;
   readonly stackPeak: number;
 }
 
@@ -125,16 +125,16 @@ export class Core {
   park(): ParkedCore {
     const x = this.x;
     const stackPeak = x.mh_mem(Mem.STACK_PEAK);
-    const memory = memoryChanges(this, pristine.get(this.profile)!);
-    const globals = takeGlobals(this, x.mh_mem(Mem.ARENA_BASE));
-    return { module: this.module, profile: this.profile, clock: this.clock, memory, globals, stackPeak };
+    const state = parkedState(this, pristine.get(this.profile)!, takeGlobals(this, x.mh_mem(Mem.ARENA_BASE)));
+    return { module: this.module, profile: this.profile, clock: this.clock, state, stackPeak };
   }
 
   /** Takes on a parked state: this must be a fresh or reset instance of the same module. */
   unpark(parked: ParkedCore): void {
     if (parked.module !== this.module) throw hostError('INTERNAL', `a connection parked on the '${parked.profile}' core cannot resume on the '${this.profile}' one`);
-    applyChanges(this, parked.memory);
-    putGlobals(this, this.x.mh_mem(Mem.ARENA_BASE), parked.globals);
+    const globalsLength = pristine.get(this.profile)!.globals.length;
+    applyChanges(this, parked.state, globalsLength);
+    putGlobals(this, this.x.mh_mem(Mem.ARENA_BASE), parked.state.subarray(0, globalsLength));
     repaintStack(this, parked.stackPeak);
     this.clock = parked.clock;
   }

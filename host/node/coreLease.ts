@@ -43,12 +43,14 @@ export class CoreLease {
 
   /** Bytes the parked state holds (0 while the connection has an instance). */
   get parkedBytes(): number {
-    return this.#parked ? this.#parked.memory.length + this.#parked.globals.length : 0;
+    return this.#parked?.state.length ?? 0;
   }
 
-  /** Keeps the connection's state as bytes and gives the instance back; only when nothing runs on it. */
+  /** Keeps the connection's state as bytes and gives the instance back; only when nothing runs on it
+   * and the core holds nothing of an exchange (mh_idle_wipe zeroes its idle buffers, else refuses). */
   park(): void {
     if (this.#ended || this.#busy > 0 || this.#core === undefined) return;
+    if (this.#core.x.mh_idle_wipe() !== 0) return;
     this.#lastMemory = this.#core.memoryReport();
     this.#parked = this.#core.park();
     giveBackCore(this.#core);

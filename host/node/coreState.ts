@@ -71,21 +71,29 @@ export function restorePristine(core: Core, fresh: Pristine): void {
 const GAP_WORDS = 4;
 
 /**
- * The bytes of linear memory that differ from a fresh instance, as runs:
- * u32 address, u32 length, then the bytes, repeated (little-endian).
+ * An idle connection's state as one array: the globals' bytes, then the
+ * bytes of linear memory that differ from a fresh instance, as runs: u32
+ * address, u32 length, then the bytes, repeated (little-endian). The arena
+ * starts as zeros, so it is compared with zero without a copy to compare
+ * with: with the idle buffers wiped (mh_idle_wipe) only the few KB the
+ * engines and the HTTP layer keep differ.
  */
-export function memoryChanges(core: Core, fresh: Pristine): Uint8Array {
+export function parkedState(core: Core, fresh: Pristine, globals: Uint8Array): Uint8Array {
   const x = core.x;
   const arenaAt = x.mh_mem(Mem.ARENA_BASE);
   const carved = (x.mh_mem(Mem.ARENA_USED) + 15) & ~15;
-  const runs: [number, number][] = [];
+  const runs: number[] = [];
   collectRuns(core, fresh.lowAt, fresh.low, runs);
-  collectRuns(core, arenaAt, new Uint8Array(carved), runs);
+  collectRuns(core, arenaAt, carved, runs);
   collectRuns(core, fresh.highAt, fresh.high, runs);
-  const out = new Uint8Array(runs.reduce((n, [, len]) => n + 8 + len, 0));
+  let size = globals.length;
+  for (let i = 1; i < runs.length; i += 2) size += 8 + runs[i];
+  const out = new Uint8Array(size);
+  out.set(globals);
   const header = new DataView(out.buffer);
-  let at = 0;
-  for (const [addr, len] of runs) {
+  let at = globals.length;
+  for (let i = 0; i < runs.length; i += 2) {
+    const [addr, len] = [runs[i], runs[i + 1]];
     header.setUint32(at, addr, true);
     header.setUint32(at + 4, len, true);
     out.set(core.view(addr, len), at + 8);
@@ -94,31 +102,36 @@ export function memoryChanges(core: Core, fresh: Pristine): Uint8Array {
   return out;
 }
 
-/** Appends the runs where memory at base differs from expected (both 4-byte aligned, length a multiple of 4). */
-function collectRuns(core: Core, base: number, expected: Uint8Array, runs: [number, number][]): void {
-  const now = new Uint32Array(core.x.memory.buffer, base, expected.length >>> 2);
-  const was = new Uint32Array(expected.buffer, expected.byteOffset, expected.length >>> 2);
+/**
+ * Appends (address, length) of the runs where memory at base differs from
+ * expected: bytes, or a length of zeros (both 4-byte aligned, length a
+ * multiple of 4).
+ */
+function collectRuns(core: Core, base: number, expected: Uint8Array | number, runs: number[]): void {
+  const words = (typeof expected === 'number' ? expected : expected.length) >>> 2;
+  const now = new Uint32Array(core.x.memory.buffer, base, words);
+  const was = typeof expected === 'number' ? undefined : new Uint32Array(expected.buffer, expected.byteOffset, words);
   let start = -1;
   let lastDiff = -1;
-  for (let i = 0; i < now.length; i++) {
-    if (now[i] === was[i]) continue;
+  for (let i = 0; i < words; i++) {
+    if (now[i] === (was === undefined ? 0 : was[i])) continue;
     if (start >= 0 && i - lastDiff > GAP_WORDS) {
-      runs.push([base + start * 4, (lastDiff - start + 1) * 4]);
+      runs.push(base + start * 4, (lastDiff - start + 1) * 4);
       start = -1;
     }
     if (start < 0) start = i;
     lastDiff = i;
   }
-  if (start >= 0) runs.push([base + start * 4, (lastDiff - start + 1) * 4]);
+  if (start >= 0) runs.push(base + start * 4, (lastDiff - start + 1) * 4);
 }
 
-/** Writes runs from memoryChanges() into a fresh (or reset) instance of the same module. */
-export function applyChanges(core: Core, changes: Uint8Array): void {
-  const header = new DataView(changes.buffer, changes.byteOffset, changes.byteLength);
-  for (let at = 0; at < changes.length;) {
+/** Writes the runs of a parkedState() (from offset at) into a fresh (or reset) instance of the same module. */
+export function applyChanges(core: Core, state: Uint8Array, at: number): void {
+  const header = new DataView(state.buffer, state.byteOffset, state.byteLength);
+  while (at < state.length) {
     const addr = header.getUint32(at, true);
     const len = header.getUint32(at + 4, true);
-    core.view(addr, len).set(changes.subarray(at + 8, at + 8 + len));
+    core.view(addr, len).set(state.subarray(at + 8, at + 8 + len));
     at += 8 + len;
   }
 }

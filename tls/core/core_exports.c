@@ -187,3 +187,5 @@ void mem_stack_paint(void) { memory_stack_paint(); }
 size_t mem_stack_peak(void) { return memory_stack_peak(); }
 
 size_t mem_tls_state(void) { return memory_tls_state(); }
+
+unsigned tx_wipe_idle(void) { return (unsigned)tx->wipe_idle(); }

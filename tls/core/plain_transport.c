@@ -84,8 +84,16 @@ static int plain_no_error(void) {
 	return 0;
 }
 
+static int plain_wipe_idle(void) {
+	if (plain.in_len != 0 || plain.out_len != 0 || plain.eof) {
+		return 0;
+	}
+	__builtin_memset(plain.in, 0, 2 * plain.half);
+	return 1;
+}
+
 const transport_class plain_transport = {
 	plain_state, plain_window, plain_ack,
 	plain_nothing, plain_nothing, plain_peer_eof,
-	plain_no_error, plain_no_error,
+	plain_no_error, plain_no_error, plain_wipe_idle,
 };

@@ -21,6 +21,11 @@ typedef struct {
 	void (*peer_eof)(void);       /* the network reached end of stream */
 	int (*error)(void);           /* MH_ERR_* code once CLOSED with an error, else 0 */
 	int (*detail)(void);          /* engine-specific detail of that error */
+	/* Zeroes the record buffer and returns 1 when it holds nothing either
+	 * way (no partial record in, nothing staged or waiting to go out, the
+	 * connection open); else 0 and nothing changes. An idle connection's
+	 * buffer then keeps no plaintext and costs nothing to park. */
+	int (*wipe_idle)(void);
 } transport_class;
 
 extern const transport_class tls_transport;
@@ -45,6 +50,8 @@ int plain_transport_open(unsigned char *buf, size_t len);
 /* Negotiated version and suite; after a failed hello, what the server chose. */
 unsigned tls_transport_version(void);
 unsigned tls_transport_suite(void);
+/* The TLS 1.2 transport's wipe_idle (tls12/tls_idle.c). */
+int tls_transport_wipe_idle(void);
 /* REASON_* of the last failure (or REASON_INSECURE for a connection that
  * skipped validation on request). */
 int tls_transport_reason(void);

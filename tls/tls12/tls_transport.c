@@ -390,5 +390,5 @@ unsigned tls_transport_suite(void) {
 const transport_class tls_transport = {
 	tls_state, tls_window, tls_ack,
 	tls_flush, tls_close, tls_peer_eof,
-	tls_error, tls_detail,
+	tls_error, tls_detail, tls_transport_wipe_idle,
 };

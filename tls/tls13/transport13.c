@@ -295,10 +295,22 @@ static int t13_detail(void) {
 	return t13->err;
 }
 
+/* Reads the fields rather than t13_state(), which may queue a KeyUpdate. */
+static int t13_wipe_idle(void) {
+	tls13_engine *e = t13;
+	if (open_failed || e->state != ST_CONNECTED || e->closing || e->anchor_wait
+		|| e->in_len || e->app_len || e->hs_len || e->out_len || e->staged) {
+		return 0;
+	}
+	memset(e->in, 0, e->in_cap);
+	if (e->out != e->in) memset(e->out, 0, e->out_cap);
+	return 1;
+}
+
 const transport_class tls13_transport = {
 	t13_state, t13_window, t13_ack,
 	t13_flush, t13_close, t13_peer_eof,
-	tls13_transport_error, t13_detail,
+	tls13_transport_error, t13_detail, t13_wipe_idle,
 };
 
 int tls13_transport_failed_open(void) {
