@@ -19,7 +19,8 @@ export class Headers implements Iterable<[string, string]> {
   }
 
   has(name: string): boolean {
-    return this.getAll(name).length > 0;
+    const lower = name.toLowerCase();
+    return this.#pairs.some(([n]) => n.length === lower.length && n.toLowerCase() === lower);
   }
 
   get size(): number {
