@@ -20,7 +20,8 @@ export class Headers implements Iterable<[string, string]> {
 
   has(name: string): boolean {
     const lower = name.toLowerCase();
-    return this.#pairs.some(([n]) => n.length === lower.length && n.toLowerCase() === lower);
+    // without getAll's two arrays: has() runs for every response (is there a Content-Encoding?)
+    return this.#pairs.some(([n]) => n.toLowerCase() === lower);
   }
 
   get size(): number {
