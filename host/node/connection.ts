@@ -2,8 +2,9 @@
 // the loop that drives them: it runs mh_step() and does what each event asks
 // (send, receive, anchors), handing HTTP-level events to its caller.
 import type { Socket } from 'node:net';
-import { Event, OpenFlag, BodyKind, coreProfiles } from './generated/spec.js';
-import { coreError, hostError, MicroHttpsError } from './errors.js';
+import { Event, OpenFlag, coreProfiles } from './generated/spec.js';
+import { coreError, MicroHttpsError } from './errors.js';
+import { writeRequestHead } from './requestHead.js';
 import { SocketPump } from './socketPump.js';
 import { giveBackCore, type Core } from './core.js';
 import { CoreLease, type MemoryReport } from './coreLease.js';
@@ -139,8 +140,10 @@ export class Connection {
     if (offered && x.mh_tls_resumed() === 1) this.#session = offered;
     const len = x.mh_session_export();
     if (len === 0) return;
-    const session = Uint8Array.from(this.core.view(x.mh_xfer_ptr(), len));
-    if (this.#session && Buffer.compare(session, this.#session) === 0) return;
+    // compared in place: most calls find the session they already have, and copy nothing
+    const exported = this.core.view(x.mh_xfer_ptr(), len);
+    if (this.#session && Buffer.compare(exported, this.#session) === 0) return;
+    const session = Uint8Array.from(exported);
     this.#session = session;
     if (this.options.sessionCache !== false) rememberSession(this.sessionOrigin, session);
   }
@@ -167,13 +170,14 @@ export class Connection {
       if (ev === Event.SEND) {
         // records in a row (a handshake flight) are written together
         this.#pump.hold();
-        await this.#sendPending(timeoutMs, phase);
+        const draining = this.#sendPending(timeoutMs, phase);
+        if (draining) await draining;
         continue;
       }
       if (ev === Event.RECV) {
         // the peer must see what we sent before we wait for its answer
         this.#pump.flush();
-        const chunk = await this.#readOrEnd(x.mh_recv_cap(), timeoutMs, phase);
+        const chunk = this.#pump.take(x.mh_recv_cap()) ?? await this.#readOrEnd(x.mh_recv_cap(), timeoutMs, phase);
         if (chunk === null) x.mh_recv_eof();
         else {
           this.core.view(x.mh_recv_ptr(), chunk.length).set(chunk);
@@ -196,12 +200,14 @@ export class Connection {
     }
   }
 
-  /** EV_SEND: sends what the core has for the network (copied: the window is reused). */
-  async #sendPending(timeoutMs: number, phase: string): Promise<void> {
+  /** EV_SEND: sends what the core has for the network (copied: the window is reused); a promise only while the socket drains. */
+  #sendPending(timeoutMs: number, phase: string): Promise<void> | undefined {
     const x = this.core.x;
     const out = Buffer.from(this.core.view(x.mh_send_ptr(), x.mh_send_len()));
-    await this.#pump.write(out, timeoutMs, phase);
+    const draining = this.#pump.write(out, timeoutMs, phase);
+    if (draining) return draining.then(() => { x.mh_send_ack(out.length); });
     x.mh_send_ack(out.length);
+    return undefined;
   }
 
   /** The core met an issuer: hand it the anchors whose subject matches, if any. */
@@ -217,13 +223,13 @@ export class Connection {
   }
 
   /** During the handshake a reset counts as end of stream, so the core can say why the server hung up (e.g. our client certificate). */
-  async #readOrEnd(max: number, timeoutMs: number, phase: string): Promise<Buffer | null> {
-    try {
-      return await this.#pump.read(max, timeoutMs, phase);
-    } catch (err) {
-      if (phase === 'tls' && err instanceof MicroHttpsError && err.code === 'CLOSED') return null;
+  #readOrEnd(max: number, timeoutMs: number, phase: string): Promise<Buffer | null> {
+    const reading = this.#pump.read(max, timeoutMs, phase);
+    if (phase !== 'tls') return reading;
+    return reading.catch((err) => {
+      if (err instanceof MicroHttpsError && err.code === 'CLOSED') return null;
       throw err;
-    }
+    });
   }
 
   /** Writes the request (head and body) and returns the first response event. */
@@ -232,31 +238,10 @@ export class Connection {
   }
 
   async #send(req: OutgoingRequest): Promise<number> {
-    this.#writeHead(req);
+    writeRequestHead(this.core, req);
     const body = req.body ?? null;
     if (body instanceof Uint8Array || body === null) return this.#sendBytes(body ?? new Uint8Array(0));
     return this.#sendStream(body);
-  }
-
-  #writeHead(req: OutgoingRequest): void {
-    const x = this.core.x;
-    const method = encoder.encode(req.method);
-    const target = encoder.encode(req.target);
-    const host = encoder.encode(req.host);
-    if (method.length + target.length + host.length > x.mh_xfer_cap()) throw hostError('REQUEST_INVALID', 'request target is too long');
-    this.core.putXfer(host, this.core.putXfer(target, this.core.putXfer(method)));
-    this.#check(x.mh_request_start(method.length, target.length, host.length));
-    for (const [name, value] of req.headers) {
-      const n = encoder.encode(name);
-      const v = encoder.encode(value);
-      if (n.length + v.length > x.mh_xfer_cap()) throw hostError('REQUEST_INVALID', `header ${name} is too long`);
-      this.core.putXfer(v, this.core.putXfer(n));
-      this.#check(x.mh_request_header(n.length, v.length));
-    }
-    const body = req.body ?? null;
-    const length = body instanceof Uint8Array ? body.length : 0;
-    const kind = body === null || body instanceof Uint8Array ? (length > 0 ? BodyKind.LENGTH : BodyKind.NONE) : BodyKind.CHUNKED;
-    this.#check(x.mh_request_end(kind, length >>> 0, Math.floor(length / 2 ** 32)));
   }
 
   /** A body of known length: Content-Length framing. */
@@ -322,11 +307,12 @@ export class Connection {
     const x = this.core.x;
     const headers = new Headers();
     const count = x.mh_header_count();
-    // one read of the core's field index: 4 u32 per field (name ptr, name len, value ptr, value len)
+    // one read of the core's field index: 4 u32 per field (name ptr, name len, value ptr, value len),
+    // and one Buffer over the memory to decode them all from
     const table = new Uint32Array(x.memory.buffer, x.mh_header_table_ptr(), count * 4);
-    for (let i = 0; i < count * 4; i += 4) {
-      headers.append(this.core.text(table[i], table[i + 1]), this.core.text(table[i + 2], table[i + 3]));
-    }
+    const memory = Buffer.from(x.memory.buffer);
+    const latin1 = (ptr: number, len: number) => memory.toString('latin1', ptr, ptr + len);
+    for (let i = 0; i < count * 4; i += 4) headers.append(latin1(table[i], table[i + 1]), latin1(table[i + 2], table[i + 3]));
     return headers;
   }
 

@@ -19,7 +19,9 @@ export class Headers implements Iterable<[string, string]> {
   }
 
   has(name: string): boolean {
-    return this.getAll(name).length > 0;
+    const lower = name.toLowerCase();
+    // without getAll's two arrays: has() runs for every response (is there a Content-Encoding?)
+    return this.#pairs.some(([n]) => n.toLowerCase() === lower);
   }
 
   get size(): number {

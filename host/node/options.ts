@@ -1,6 +1,7 @@
 // Every option of request(), Session and fetch: its type, what it accepts
 // (checked before anything is sent: CONFIG naming the option), and which ones
 // are connection settings, deciding whether a pooled connection may be shared.
+import { createHash } from 'node:crypto';
 import { coreProfiles, limitSpecs, type CoreProfile } from './generated/spec.js';
 import { hostError } from './errors.js';
 import type { WallClock } from './core.js';
@@ -235,7 +236,8 @@ export function microhttpsOptions(init: object): RequestOptions {
 export function optionProblem(options: unknown, rules: OptionRules): { name: string; message: string } | undefined {
   if (options === undefined) return undefined;
   if (!isObject(options)) return { name: '', message: `options must be an object, not ${show(options)}` };
-  for (const [name, value] of Object.entries(options)) {
+  for (const name of Object.keys(options)) {
+    const value = options[name];
     if (value === undefined) continue;
     const rule = Object.hasOwn(rules, name) ? rules[name] : undefined;
     if (!rule) return { name, message: `unknown option ${name}; known: ${Object.keys(rules).join(', ')}` };
@@ -268,6 +270,17 @@ export function settingsKey(options: ConnectionSettings, idOf: (o: object) => nu
     const value = options[name] ?? rule.unset;
     if (value === undefined) return null;
     if (rule.key) return rule.key(value as never);
+    if (typeof value === 'string') return textKey(value);
     return typeof value === 'object' || typeof value === 'function' ? idOf(value) : value;
   }));
+}
+
+/** Longest string setting the key holds as it is; a longer one (PEM text) is held as its digest. */
+const KEY_TEXT_MAX = 64;
+
+/** A string setting's part of the key: a PEM text (a CA bundle can be hundreds of KB) as its SHA-256,
+ * an object, so it never equals a short string's part. */
+function textKey(value: string): string | { sha256: string } {
+  if (value.length <= KEY_TEXT_MAX) return value;
+  return { sha256: createHash('sha256').update(value).digest('base64') };
 }

@@ -56,8 +56,10 @@ export class Response {
     this.url = url;
     this.tls = conn.tlsInfo;
     this.elapsed = Date.now() - hopStart;
-    const zero = { dns: 0, connect: 0, tls: 0 };
-    this.timings = { ...(reused ? zero : conn.timings), firstByte: this.elapsed, reused };
+    // written out, not spread: a spread object per response is what made V8 promote per-request garbage
+    // out of the young generation and grow it (docs/memory.md)
+    const hop = reused ? undefined : conn.timings;
+    this.timings = { dns: hop?.dns ?? 0, connect: hop?.connect ?? 0, tls: hop?.tls ?? 0, firstByte: this.elapsed, reused };
     this.#conn = conn;
     this.#release = release;
     this.#decoding = decoding;
@@ -109,13 +111,30 @@ export class Response {
   }
 
   async bytes(): Promise<Uint8Array> {
-    const parts: Uint8Array[] = [];
-    for await (const chunk of this.#body()) parts.push(chunk);
-    return Buffer.concat(parts);
+    return this.#bodyBuffer();
+  }
+
+  /** The whole body in one Buffer. Without a coding to undo it is read straight from the connection,
+   * not through the async generators (whose promises per step were much of a request's garbage); a body
+   * that came in one chunk is that chunk (already a copy out of the core's memory, and nobody else's). */
+  async #bodyBuffer(): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    if (this.#readsAsSent()) {
+      const preloaded = this.#startReading();
+      if (preloaded) return preloaded;
+      try {
+        for (let chunk = await this.#nextChunk(); chunk !== null; chunk = await this.#nextChunk()) parts.push(chunk);
+      } finally {
+        this.#stopReading();
+      }
+    } else {
+      for await (const chunk of this.#body()) parts.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+    }
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
   }
 
   async text(): Promise<string> {
-    return Buffer.from(await this.bytes()).toString('utf8');
+    return (await this.#bodyBuffer()).toString('utf8');
   }
 
   async json(): Promise<unknown> {
@@ -135,7 +154,7 @@ export class Response {
 
   /** Reads the whole body now (requests' default, stream: false); it is then served from memory. */
   async preload(): Promise<this> {
-    if (this.#state === 'unread') this.#preloaded = Buffer.from(await this.bytes());
+    if (this.#state === 'unread') this.#preloaded = await this.#bodyBuffer();
     this.#state = 'unread';
     return this;
   }
@@ -156,6 +175,11 @@ export class Response {
     this.#release(this.#conn, false);
   }
 
+  /** Whether the readers see the body as it comes from the connection: preloaded (already decoded), or nothing to undo. */
+  #readsAsSent(): boolean {
+    return this.#preloaded !== undefined || !this.headers.has('content-encoding') || this.decodedEncodings.length === 0;
+  }
+
   /** What the readers see: the body with its Content-Encoding undone (a preloaded body already is). */
   #body(): AsyncGenerator<Uint8Array> {
     const codings = this.#preloaded ? [] : this.decodedEncodings;
@@ -164,31 +188,46 @@ export class Response {
   }
 
   async *#chunks(): AsyncGenerator<Buffer> {
-    if (this.#state !== 'unread') throw hostError('STATE', 'the body was already read or the response closed');
-    this.#state = 'reading';
-    if (this.#preloaded) {
-      const body = this.#preloaded;
-      this.#state = 'done';
-      if (body.length > 0) yield body;
+    const preloaded = this.#startReading();
+    if (preloaded) {
+      if (preloaded.length > 0) yield preloaded;
       return;
     }
     try {
-      for (;;) {
-        const ev = await this.#conn.next('body');
-        if (ev === Event.BODY) yield this.#conn.bodyChunk();
-        else if (ev === Event.TRAILERS) this.trailers = this.#conn.fields();
-        else if (ev === Event.DONE) break;
-        else throw hostError('INTERNAL', `unexpected core event ${ev} while reading the body`);
-      }
-      this.#state = 'done';
-      this.#release(this.#conn, this.#conn.keepAlive);
+      for (let chunk = await this.#nextChunk(); chunk !== null; chunk = await this.#nextChunk()) yield chunk;
     } finally {
-      if (this.#state === 'reading') {
-        // the consumer stopped early or an error was thrown: this connection is spent
-        this.#state = 'closed';
-        this.#release(this.#conn, false);
-      }
+      this.#stopReading();
     }
+  }
+
+  /** Starts the one read of the body; a preloaded body is handed back whole (the read is then done). */
+  #startReading(): Buffer | undefined {
+    if (this.#state !== 'unread') throw hostError('STATE', 'the body was already read or the response closed');
+    this.#state = 'reading';
+    if (!this.#preloaded) return undefined;
+    this.#state = 'done';
+    return this.#preloaded;
+  }
+
+  /** The next body chunk as sent (a copy), or null at the end, when the connection goes back for reuse. */
+  async #nextChunk(): Promise<Buffer | null> {
+    for (;;) {
+      const ev = await this.#conn.next('body');
+      if (ev === Event.BODY) return this.#conn.bodyChunk();
+      if (ev === Event.TRAILERS) this.trailers = this.#conn.fields();
+      else if (ev === Event.DONE) break;
+      else throw hostError('INTERNAL', `unexpected core event ${ev} while reading the body`);
+    }
+    this.#state = 'done';
+    this.#release(this.#conn, this.#conn.keepAlive);
+    return null;
+  }
+
+  /** After a read: one that stopped early or failed has spent the connection. */
+  #stopReading(): void {
+    if (this.#state !== 'reading') return;
+    this.#state = 'closed';
+    this.#release(this.#conn, false);
   }
 }
 

@@ -11,8 +11,8 @@ import { RateLimiter } from './rateLimiter.js';
 import { encodeBody, basicAuth, type EncodedBody } from './body.js';
 import { selectProxy, proxyAuthorization, tunnel } from './proxy.js';
 import {
-  checkOptions, connectionSettings, settingsKey, requestRules, sessionRules,
-  type HeadersInit, type RequestOptions, type SessionOptions, type Timeouts,
+  checkOptions, connectionSettings, settingsKey, requestRules, sessionRules, CONNECTION_KEYS,
+  type ConnectionSettings, type HeadersInit, type RequestOptions, type SessionOptions, type Timeouts,
 } from './options.js';
 import { lookupWithOverrides } from './resolveOption.js';
 
@@ -30,6 +30,8 @@ export class Session {
   readonly #limiter: RateLimiter | undefined;
   readonly #ids = new WeakMap<object, number>();
   #nextId = 1;
+  /** The settings part of the pool key for the defaults' connection settings, and the values it was made of. */
+  #defaultsKey: { values: unknown[]; key: string } | undefined;
 
   constructor(options: SessionOptions = {}) {
     checkOptions(options, sessionRules);
@@ -63,7 +65,10 @@ export class Session {
   /** Performs a request, following redirects; resolves with the final response. */
   async request(input: string | URL, options: RequestOptions = {}): Promise<Response> {
     checkOptions(options, requestRules);
-    const opts: RequestOptions = { ...this.defaults, ...options, headers: mergeHeaders(this.defaults.headers, options.headers) };
+    // Object.assign, not an object spread: spreading the long-lived defaults per request made V8 promote
+    // per-request garbage out of the young generation and grow it (docs/memory.md). Both objects have
+    // passed checkOptions, so neither has an own __proto__ for assign to set.
+    const opts: RequestOptions = Object.assign({}, this.defaults, options, { headers: mergeHeaders(this.defaults.headers, options.headers) });
     const started = Date.now();
     let url = withParams(parseUrl(input), opts.params);
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
@@ -106,7 +111,7 @@ export class Session {
   /** One request on one connection (from the pool when possible). */
   async #send(url: URL, method: string, headers: [string, string][], encoded: EncodedBody, opts: RequestOptions, decoding: BodyDecoding): Promise<Response> {
     const proxy = selectProxy(url, opts.proxy, opts.trustEnv ?? false);
-    const key = this.#poolKey(url, proxy, opts);
+    const key = `${url.protocol}//${url.host}|${proxy?.href ?? ''}|${this.#settingsKey(opts)}`;
     // a stale pooled connection (the server closed it while idle) is retried once on a fresh one
     for (let attempt = 0; ; attempt++) {
       const hopStart = Date.now();
@@ -138,13 +143,20 @@ export class Session {
     }
   }
 
-  /** Connections are shared only between requests with the same origin, proxy and connection settings. */
-  #poolKey(url: URL, proxy: URL | null, opts: RequestOptions): string {
+  /** Connections are shared only between requests with the same origin, proxy and connection settings
+   * (this part of the pool key). Most requests give none of their own: the defaults' key is made once
+   * and kept while the defaults hold the same values (no per-request serialising of a `ca` PEM). */
+  #settingsKey(opts: RequestOptions): string {
     const idOf = (o: object) => {
       if (!this.#ids.has(o)) this.#ids.set(o, this.#nextId++);
       return this.#ids.get(o)!;
     };
-    return `${url.protocol}//${url.host}|${proxy?.href ?? ''}|${settingsKey(opts, idOf)}`;
+    const defaults: ConnectionSettings = this.defaults;
+    if (CONNECTION_KEYS.some((name) => opts[name] !== defaults[name])) return settingsKey(opts, idOf);
+    const cached = this.#defaultsKey;
+    if (cached && CONNECTION_KEYS.every((name, i) => defaults[name] === cached.values[i])) return cached.key;
+    this.#defaultsKey = { values: CONNECTION_KEYS.map((name) => defaults[name]), key: settingsKey(defaults, idOf) };
+    return this.#defaultsKey.key;
   }
 }
 
@@ -179,6 +191,7 @@ async function openConnection(url: URL, proxy: URL | null, opts: RequestOptions)
 }
 
 function mergeHeaders(base: HeadersInit | undefined, extra: HeadersInit | undefined): [string, string][] {
+  if (!base && !extra) return [];
   const out = new Map<string, [string, string]>();
   for (const h of [base, extra]) for (const [k, v] of pairs(h)) out.set(k.toLowerCase(), [k, v]);
   return [...out.values()];

@@ -14,6 +14,12 @@ export class SocketPump {
   #ended = false;
   #failure: MicroHttpsError | undefined;
   #wake: (() => void) | undefined;
+  #failWait: ((err: MicroHttpsError) => void) | undefined;
+  #waitPhase = '';
+  /** One timer for every wait, re-armed (refresh) rather than made anew per read; unref'd between waits. */
+  #timer: NodeJS.Timeout | undefined;
+  #timerMs = 0;
+  #armed = false;
   #held = false;
 
   constructor(socket: Socket) {
@@ -36,8 +42,16 @@ export class SocketPump {
 
   #notify(): void {
     const wake = this.#wake;
-    this.#wake = undefined;
+    this.#endWait();
     wake?.();
+  }
+
+  #endWait(): void {
+    this.#wake = undefined;
+    this.#failWait = undefined;
+    if (!this.#armed) return;
+    this.#armed = false;
+    this.#timer!.unref();
   }
 
   /** Up to `max` received bytes, waiting at most timeoutMs; null at end of stream. */
@@ -47,7 +61,13 @@ export class SocketPump {
       if (this.#ended) return null;
       await this.#waitForEvent(timeoutMs, phase);
     }
+    return this.take(max)!;
+  }
+
+  /** Up to `max` bytes already received, without waiting (and without a promise); undefined when there are none. */
+  take(max: number): Buffer | undefined {
     let chunk = this.#chunks[0];
+    if (chunk === undefined) return undefined;
     if (chunk.length > max) {
       this.#chunks[0] = chunk.subarray(max);
       chunk = chunk.subarray(0, max);
@@ -61,14 +81,36 @@ export class SocketPump {
 
   #waitForEvent(timeoutMs: number, phase: string): Promise<void> {
     return new Promise((resolve, reject) => {
-      const timer = timeoutMs > 0 && Number.isFinite(timeoutMs)
-        ? setTimeout(() => {
-          this.#wake = undefined;
-          reject(hostError('TIMEOUT', `${phase}: no data from the server for ${timeoutMs} ms`));
-        }, timeoutMs)
-        : undefined;
-      this.#wake = () => { clearTimeout(timer); resolve(); };
+      this.#wake = resolve;
+      this.#failWait = reject;
+      this.#waitPhase = phase;
+      if (timeoutMs > 0 && Number.isFinite(timeoutMs)) this.#arm(timeoutMs);
     });
+  }
+
+  #arm(timeoutMs: number): void {
+    this.#armed = true;
+    if (this.#timer && this.#timerMs === timeoutMs) {
+      this.#timer.ref().refresh();
+      return;
+    }
+    clearTimeout(this.#timer);
+    this.#timerMs = timeoutMs;
+    this.#timer = setTimeout(() => this.#timedOut(), timeoutMs);
+  }
+
+  #timedOut(): void {
+    // a wait that has ended left the timer running, unref'd: nothing to do then
+    if (!this.#armed) return;
+    const fail = this.#failWait;
+    this.#endWait();
+    fail?.(hostError('TIMEOUT', `${this.#waitPhase}: no data from the server for ${this.#timerMs} ms`));
+  }
+
+  #stopTimer(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#armed = false;
   }
 
   /** Holds writes back until flush(): a TLS flight of several records then
@@ -93,13 +135,14 @@ export class SocketPump {
     if (this.#held) setImmediate(() => this.flush());
   }
 
-  async write(bytes: Uint8Array, timeoutMs: number, phase: string): Promise<void> {
+  /** Writes bytes; a promise only when the socket's buffer is full (it settles on drain). Throws when the socket is gone. */
+  write(bytes: Uint8Array, timeoutMs: number, phase: string): Promise<void> | undefined {
     if (this.#failure) throw this.#failure;
     if (this.#ended || this.#socket.destroyed) throw hostError('CLOSED', `${phase}: the connection was closed by the server`);
-    if (this.#socket.write(bytes)) return;
+    if (this.#socket.write(bytes)) return undefined;
     // held bytes never drain: let them go before waiting
     this.flush();
-    await new Promise<void>((resolve, reject) => {
+    return new Promise<void>((resolve, reject) => {
       const timer = Number.isFinite(timeoutMs) && timeoutMs > 0
         ? setTimeout(() => { cleanup(); reject(hostError('TIMEOUT', `${phase}: the server did not read for ${timeoutMs} ms`)); }, timeoutMs)
         : undefined;
@@ -118,6 +161,7 @@ export class SocketPump {
     this.#failure ??= error;
     this.#socket.destroy();
     this.#notify();
+    this.#stopTimer();
   }
 
   /** Keeps an idle pooled socket from holding the process open. */
@@ -133,5 +177,6 @@ export class SocketPump {
   destroy(): void {
     this.flush(); // what is held (a close_notify) goes out first
     this.#socket.destroy();
+    this.#stopTimer();
   }
 }
