@@ -15,11 +15,6 @@
 import { Session } from './generated/spec.js';
 
 const MAX_ORIGINS = 256;
-/** RFC 8446 4.6.1: no ticket is used for longer than seven days, whatever its lifetime says. */
-const MAX_TICKET_LIFETIME_S = 7 * 24 * 3600;
-/** Where a TLS 1.3 session (SESSION_FORMAT_TLS13 in spec/abi.json) holds when its ticket arrived (u64 ms) and its lifetime (u32 s). */
-const RECEIVED_AT = 6;
-const LIFETIME_AT = 14;
 
 const sessions = new Map<string, Uint8Array>();
 
@@ -48,8 +43,8 @@ export function sessionVersion(session: Uint8Array): '1.2' | '1.3' {
 export function sessionExpired(session: Uint8Array, now: number | undefined): boolean {
   if (sessionVersion(session) !== '1.3' || now === undefined || session.length < Session.TLS13_FIXED_BYTES) return false;
   const view = new DataView(session.buffer, session.byteOffset, session.byteLength);
-  const received = Number(view.getBigUint64(RECEIVED_AT));
-  const lifetime = Math.min(view.getUint32(LIFETIME_AT), MAX_TICKET_LIFETIME_S);
+  const received = Number(view.getBigUint64(Session.TLS13_RECEIVED_AT));
+  const lifetime = Math.min(view.getUint32(Session.TLS13_LIFETIME_AT), Session.TICKET_MAX_LIFETIME_S);
   return now - received >= lifetime * 1000;
 }
 

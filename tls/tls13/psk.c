@@ -11,16 +11,14 @@
 #include "microhttps/spec.h"
 
 #define EXT_PRE_SHARED_KEY 41
-/* RFC 8446 §4.6.1: a ticket is never used longer than seven days. */
-#define MAX_LIFETIME_S (7u * 24 * 3600)
 
 /* The exported layout (big-endian numbers). */
 #define OFF_FORMAT 0
 #define OFF_PSK_LEN 1
 #define OFF_VERSION 2
 #define OFF_SUITE 4
-#define OFF_RECEIVED 6
-#define OFF_LIFETIME 14
+#define OFF_RECEIVED MH_SESSION_TLS13_RECEIVED_AT
+#define OFF_LIFETIME MH_SESSION_TLS13_LIFETIME_AT
 #define OFF_AGE_ADD 18
 #define OFF_TICKET_LEN 22
 #define OFF_FRAGMENT_CODE 24
@@ -129,7 +127,7 @@ static int hash_offered(unsigned suite) {
 /* The ticket's age now in ms, or -1 when it has expired or there is no clock to tell. */
 static int64_t ticket_age(void) {
 	int64_t now = wasi_unix_millis();
-	uint32_t lifetime = session.lifetime < MAX_LIFETIME_S ? session.lifetime : MAX_LIFETIME_S;
+	uint32_t lifetime = session.lifetime < MH_SESSION_TICKET_MAX_LIFETIME_S ? session.lifetime : MH_SESSION_TICKET_MAX_LIFETIME_S;
 	if (now < 0) return -1;
 	/* a clock set back since the ticket arrived counts the ticket as new */
 	int64_t age = (uint64_t)now >= session.received_ms ? now - (int64_t)session.received_ms : 0;
